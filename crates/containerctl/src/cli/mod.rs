@@ -1,0 +1,13 @@
+//! One file per command. `Globals` are the options every command shares.
+
+pub mod run;
+pub mod spec;
+pub mod validate;
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Globals {
+    pub state_root: PathBuf,
+    pub cgroup_parent: String,
+}

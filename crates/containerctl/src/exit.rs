@@ -1,0 +1,16 @@
+//! Exit codes of containerctl itself, distinct per kind of failure, and the
+//! mapping from an error to its code.
+
+/// Bad input: a workload file that does not validate, or bad arguments.
+pub const USAGE: i32 = 2;
+
+/// The exit code for an error that stopped containerctl.
+pub fn code_for(error: &anyhow::Error) -> i32 {
+    if error.downcast_ref::<spec::SpecError>().is_some() {
+        return USAGE;
+    }
+    if let Some(e) = error.downcast_ref::<runtime::RuntimeError>() {
+        return e.exit_code();
+    }
+    runtime::EXIT_RUNTIME_FAILURE
+}

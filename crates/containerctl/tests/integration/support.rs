@@ -1,0 +1,261 @@
+//! Helpers: run `containerctl run` on a YAML text with JSON logs, collect the
+//! exit code, output and log records, and check that a run left nothing of
+//! its own behind (cgroup dirs, state dir, processes, mounts).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Serialises the tests whose numbers depend on having the CPUs to themselves.
+pub static CPU_BOUND: Mutex<()> = Mutex::new(());
+
+pub fn containerctl() -> &'static str {
+    env!("CARGO_BIN_EXE_containerctl")
+}
+
+pub fn probe() -> &'static str {
+    env!("CARGO_BIN_EXE_containerctl-probe")
+}
+
+/// Integration tests need root; say so plainly instead of skipping.
+pub fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the integration tests run real containers and must run as root"
+    );
+}
+
+/// True inside the emulated VM (pure cgroup v2), where everything is slower.
+pub fn in_slow_vm() -> bool {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").is_ok_and(|h| h.trim() == "kvmlab")
+}
+
+/// A YAML string as a list of args: `args: [..]`.
+pub fn args_yaml(args: &[&str]) -> String {
+    let quoted: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+    format!("args: [{}]\n", quoted.join(", "))
+}
+
+/// `args:` running a shell snippet.
+pub fn sh(script: &str) -> String {
+    args_yaml(&["/bin/sh", "-c", script])
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub logs: Vec<Value>,
+    pub state_root: tempfile::TempDir,
+    pub cgroup_parent: String,
+}
+
+pub struct RunBuilder {
+    yaml: String,
+    args: Vec<String>,
+    cgroup_parent: String,
+    bundle: Option<PathBuf>,
+}
+
+pub fn run_yaml(yaml: &str) -> Run {
+    RunBuilder::new(yaml).run()
+}
+
+impl RunBuilder {
+    pub fn new(yaml: &str) -> RunBuilder {
+        RunBuilder {
+            yaml: yaml.to_string(),
+            args: Vec::new(),
+            cgroup_parent: cgroups::DEFAULT_PARENT.to_string(),
+            bundle: None,
+        }
+    }
+
+    /// Run an OCI bundle instead of the YAML.
+    pub fn bundle(mut self, dir: &Path) -> RunBuilder {
+        self.bundle = Some(dir.to_path_buf());
+        self
+    }
+
+    pub fn arg(mut self, arg: &str) -> RunBuilder {
+        self.args.push(arg.to_string());
+        self
+    }
+
+    pub fn cgroup_parent(mut self, parent: &str) -> RunBuilder {
+        self.cgroup_parent = parent.to_string();
+        self
+    }
+
+    /// Starts containerctl, returning the child and what `finish` needs.
+    pub fn spawn(self) -> (std::process::Child, Pending) {
+        require_root();
+        let state_root = tempfile::tempdir().expect("state root");
+        let file = state_root.path().join("workload.yaml");
+        std::fs::write(&file, &self.yaml).expect("write workload");
+        let mut command = Command::new(containerctl());
+        command
+            .args(["--log-format", "json", "--root"])
+            .arg(state_root.path().join("state"))
+            .args(["--cgroup-parent", &self.cgroup_parent, "run"])
+            .args(&self.args);
+        match &self.bundle {
+            Some(dir) => command.arg("--bundle").arg(dir),
+            None => command.arg(&file),
+        };
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn containerctl");
+        (
+            child,
+            Pending {
+                state_root,
+                cgroup_parent: self.cgroup_parent,
+            },
+        )
+    }
+
+    pub fn run(self) -> Run {
+        let (child, pending) = self.spawn();
+        pending.finish(child)
+    }
+}
+
+pub struct Pending {
+    state_root: tempfile::TempDir,
+    cgroup_parent: String,
+}
+
+impl Pending {
+    /// Waits (at most two minutes) and collects the results.
+    pub fn finish(self, mut child: std::process::Child) -> Run {
+        let limit = Duration::from_secs(if in_slow_vm() { 600 } else { 120 });
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                panic!("containerctl did not finish within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        child
+            .stdout
+            .take()
+            .expect("stdout")
+            .read_to_string(&mut stdout)
+            .expect("read stdout");
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("read stderr");
+        let logs = stderr
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .collect();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+            logs,
+            state_root: self.state_root,
+            cgroup_parent: self.cgroup_parent,
+        }
+    }
+}
+
+impl Run {
+    /// Log records of one setup step.
+    pub fn step(&self, step: &str) -> Vec<&Value> {
+        self.logs.iter().filter(|l| l["step"] == step).collect()
+    }
+
+    pub fn container_id(&self) -> String {
+        self.step("spec")
+            .first()
+            .and_then(|l| l["id"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no container id in the log:\n{}", self.stderr))
+    }
+
+    /// The container's PID 1 as seen from the host.
+    pub fn host_pid(&self) -> Option<i32> {
+        self.step("namespaces")
+            .first()
+            .and_then(|l| l["pid"].as_i64())
+            .map(|p| p as i32)
+    }
+
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Nothing of this container is left: cgroup dirs, state dir, PID 1.
+    pub fn assert_clean(&self) {
+        let id = self.container_id();
+        for dir in cgroup_dirs(&self.cgroup_parent, &id) {
+            assert!(!dir.exists(), "cgroup {} left behind", dir.display());
+        }
+        let state = self.state_root.path().join("state").join(&id);
+        assert!(!state.exists(), "state dir {} left behind", state.display());
+        if let Some(pid) = self.host_pid() {
+            assert!(
+                !Path::new(&format!("/proc/{pid}")).exists() || is_zombie_or_reused(pid),
+                "container PID 1 ({pid}) still running"
+            );
+        }
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+        assert!(!mounts.contains(&id), "a mount mentions container {id}");
+    }
+}
+
+fn is_zombie_or_reused(pid: i32) -> bool {
+    let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    !cmdline.contains("containerctl")
+}
+
+/// Every directory a container with this id could have in the cgroup trees.
+pub fn cgroup_dirs(parent: &str, id: &str) -> Vec<PathBuf> {
+    let layout = cgroups::detect().expect("cgroup layout");
+    hierarchy_roots(&layout)
+        .into_iter()
+        .map(|root| root.join(parent).join(id))
+        .collect()
+}
+
+pub fn hierarchy_roots(layout: &cgroups::Layout) -> Vec<PathBuf> {
+    match layout {
+        cgroups::Layout::Unified { root } => vec![root.clone()],
+        cgroups::Layout::Hybrid { v1, .. } | cgroups::Layout::Legacy { v1 } => {
+            v1.iter().map(|h| h.mount_point.clone()).collect()
+        }
+    }
+}
+
+/// Parses `key=value` words from a probe's output line.
+pub fn field(output: &str, key: &str) -> f64 {
+    output
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key}= in {output:?}"))
+}

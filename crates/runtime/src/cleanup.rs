@@ -1,0 +1,52 @@
+//! What a run has created, torn down in reverse on every path out: normal
+//! exit, a setup failure, an error in the supervisor, or a signal. The
+//! container's process (and with it its namespaces and mounts) is killed and
+//! reaped, its cgroups are emptied and removed, its state dir deleted.
+
+use std::path::PathBuf;
+
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+
+#[derive(Debug, Default)]
+pub struct Cleanup {
+    /// Container PID 1 while it has not been reaped.
+    pub child: Option<Pid>,
+    pub cgroup: Option<Box<dyn cgroups::CgroupManager>>,
+    pub state_dir: Option<PathBuf>,
+}
+
+impl Cleanup {
+    /// Tears everything down now, logging what could not be removed.
+    pub fn run(&mut self) {
+        if let Some(pid) = self.child.take() {
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = waitpid(pid, None);
+        }
+        if let Some(mut cgroup) = self.cgroup.take() {
+            if let Err(e) = cgroup.kill_all() {
+                tracing::warn!(step = "cleanup", "{e}");
+            }
+            match cgroup.remove() {
+                Ok(()) => {
+                    tracing::info!(step = "cleanup", paths = ?cgroup.paths(), "cgroups removed")
+                }
+                Err(e) => tracing::warn!(step = "cleanup", "{e}"),
+            }
+        }
+        if let Some(dir) = self.state_dir.take() {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(step = "cleanup", "removing {}: {e}", dir.display());
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        self.run();
+    }
+}

@@ -1,0 +1,40 @@
+//! The runtime room: executes an OCI runtime Spec on this machine. A
+//! supervisor (`run`) creates the container's cgroups and state dir, clones
+//! PID 1 into new namespaces and watches it; the child performs the named
+//! setup steps (cgroup namespace → mounts → pivot_root → hostname → network →
+//! affinity → user → capabilities → no_new_privs → exec), reporting each over
+//! a socketpair. Only this crate and `cgroups` make system calls.
+//!
+//! Where to look: `plan` (Spec → what the child will do, checked up front),
+//! `child` (the step list), `rootfs`, `devices`, `cgroupfs`, `network`,
+//! `security`, `affinity`, `exec`, `init`, `supervise` (the parent's event
+//! loop), `cleanup`, `outcome` (exit codes).
+
+mod affinity;
+mod cgroupfs;
+mod child;
+mod cleanup;
+mod devices;
+mod error;
+mod exec;
+mod id;
+mod init;
+mod mount_options;
+mod network;
+mod outcome;
+mod plan;
+mod resources;
+mod rlimits;
+mod rootfs;
+mod security;
+mod signals;
+mod spawn;
+mod steps;
+mod supervise;
+mod sync;
+
+pub use error::{RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_RUNTIME_FAILURE};
+pub use id::{new_container_id, short_id};
+pub use outcome::{RunOutcome, Status, EXIT_KILLED, EXIT_TIMED_OUT};
+pub use plan::ChildPlan;
+pub use supervise::{run, Container, RunOptions};

@@ -1,0 +1,311 @@
+//! The supervisor: runs one container from an OCI Spec to its end. It
+//! prepares everything outside the container (state dir, cgroups with their
+//! limits), clones PID 1 into new namespaces, places it in the cgroups, then
+//! watches three things at once with poll: the setup channel (steps logged as
+//! the child reports them), the child's pidfd (exit) and a signalfd (Ctrl-C
+//! and friends, forwarded; a stop escalates to SIGKILL after the grace
+//! period). Cleanup runs on every way out.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use oci_spec::runtime::Spec;
+
+use crate::cleanup::Cleanup;
+use crate::outcome::{RunOutcome, Status};
+use crate::plan::ChildPlan;
+use crate::signals::BlockedSignals;
+use crate::spawn::{clone_into_namespaces, namespace_names, Cloned};
+use crate::sync::{Channel, FromChild, ToChild};
+use crate::{child, resources, RuntimeError, EXIT_RUNTIME_FAILURE};
+
+/// Where a container lives on the host.
+#[derive(Debug, Clone)]
+pub struct Container {
+    pub id: String,
+    /// Parent of the per-container state dirs (e.g. /run/containerctl).
+    pub state_root: PathBuf,
+    pub cgroup_layout: cgroups::Layout,
+    /// Our own cgroup parent at each hierarchy's root.
+    pub cgroup_parent: String,
+}
+
+/// How to supervise it.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run the tiny init as PID 1.
+    pub init: bool,
+    /// Grace period between the stop signal and SIGKILL.
+    pub stop_timeout: Duration,
+    /// Stop the container after this long.
+    pub timeout: Option<Duration>,
+}
+
+/// Runs the container to completion.
+pub fn run(
+    spec: &Spec,
+    container: &Container,
+    options: &RunOptions,
+) -> Result<RunOutcome, RuntimeError> {
+    let state_dir = container.state_root.join(&container.id);
+    let plan = ChildPlan::from_spec(
+        spec,
+        state_dir.join("rootfs"),
+        &container.cgroup_layout,
+        options.init,
+    )?;
+    let mut cleanup = Cleanup::default();
+    std::fs::create_dir_all(&plan.staging)
+        .map_err(RuntimeError::io("creating state dir", &plan.staging))?;
+    cleanup.state_dir = Some(state_dir);
+
+    let cgroup = cleanup.cgroup.insert(cgroups::open(
+        &container.cgroup_layout,
+        &container.cgroup_parent,
+        &container.id,
+    ));
+    cgroup.create()?;
+    let cgroup = &**cgroup;
+    cgroup.apply(&resources::from_spec(spec))?;
+
+    let signals = BlockedSignals::block(&[]).map_err(RuntimeError::sys("blocking signals"))?;
+    let (parent_end, child_end) = Channel::pair().map_err(RuntimeError::sys("socketpair"))?;
+    let spawned = match clone_into_namespaces(plan.clone_flags)? {
+        Cloned::Child => {
+            drop(parent_end);
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                child::main(&plan, child_end)
+            }))
+            .unwrap_or(EXIT_RUNTIME_FAILURE);
+            // SAFETY: the child leaves without running the parent's destructors.
+            unsafe { libc::_exit(code) }
+        }
+        Cloned::Parent(spawned) => spawned,
+    };
+    drop(child_end);
+    cleanup.child = Some(spawned.pid);
+    tracing::info!(
+        step = "namespaces",
+        pid = spawned.pid.as_raw(),
+        "cloned PID 1 into new namespaces: {}",
+        namespace_names(plan.clone_flags, plan.new_cgroup_ns).join(", ")
+    );
+    cgroup.add_task(spawned.pid.as_raw())?;
+    parent_end
+        .send(&ToChild::CgroupJoined)
+        .map_err(RuntimeError::io("signalling the container", "socketpair"))?;
+    tracing::info!(step = "cgroup-join", paths = ?cgroup.paths(), "container placed in its cgroups");
+
+    let mut watch = Watch::new(spawned.pid, options);
+    let status = watch.until_exit(&parent_end, &spawned.pidfd, &signals)?;
+    cleanup.child = None;
+    drop(signals);
+
+    let stats = cgroup
+        .stats()
+        .map_err(|e| tracing::warn!(step = "stats", "{e}"))
+        .ok();
+    if let Some(s) = &stats {
+        tracing::info!(
+            step = "stats",
+            cpu_usage_us = s.cpu_usage_us,
+            nr_periods = s.nr_periods,
+            nr_throttled = s.nr_throttled,
+            throttled_us = s.throttled_us,
+            memory_peak = s.memory_peak,
+            oom_kills = s.oom_kills,
+            "cgroup counters at exit"
+        );
+    }
+    cleanup.run();
+    if let Some(failure) = watch.failure {
+        return Err(failure);
+    }
+    Ok(RunOutcome {
+        status,
+        oom_kills: stats.as_ref().map_or(0, |s| s.oom_kills),
+        timed_out: watch.timed_out.then_some(options.timeout).flatten(),
+        stopped_by: watch.stopped_by,
+        stats,
+    })
+}
+
+/// The supervisor's state while the container runs.
+struct Watch {
+    pid: Pid,
+    stop_timeout: Duration,
+    deadline: Option<Instant>,
+    kill_at: Option<Instant>,
+    setup_running: bool,
+    channel_open: bool,
+    failure: Option<RuntimeError>,
+    stopped_by: Option<Signal>,
+    timed_out: bool,
+}
+
+impl Watch {
+    fn new(pid: Pid, options: &RunOptions) -> Watch {
+        Watch {
+            pid,
+            stop_timeout: options.stop_timeout,
+            deadline: options.timeout.map(|t| Instant::now() + t),
+            kill_at: None,
+            setup_running: true,
+            channel_open: true,
+            failure: None,
+            stopped_by: None,
+            timed_out: false,
+        }
+    }
+
+    fn until_exit(
+        &mut self,
+        channel: &Channel,
+        pidfd: &std::os::fd::OwnedFd,
+        signals: &BlockedSignals,
+    ) -> Result<Status, RuntimeError> {
+        use std::os::fd::AsFd;
+        loop {
+            let mut fds = vec![
+                PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
+                PollFd::new(signals.fd(), PollFlags::POLLIN),
+            ];
+            if self.channel_open {
+                fds.push(PollFd::new(channel.as_fd(), PollFlags::POLLIN));
+            }
+            match poll(&mut fds, self.poll_timeout()) {
+                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                Err(e) => {
+                    return Err(RuntimeError::Sys {
+                        what: "poll",
+                        source: e,
+                    })
+                }
+            }
+            let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+            let (exited, signalled) = (ready(&fds[0]), ready(&fds[1]));
+            let message = fds.get(2).is_some_and(ready);
+            drop(fds);
+            if message {
+                self.read_channel(channel);
+            }
+            if signalled {
+                while let Some(signal) = signals.next() {
+                    self.on_signal(signal);
+                }
+            }
+            self.check_deadlines();
+            if exited {
+                // The last messages may still be queued behind the exit.
+                while self.channel_open {
+                    self.read_channel(channel);
+                }
+                return self.reap();
+            }
+        }
+    }
+
+    fn poll_timeout(&self) -> PollTimeout {
+        let next = [self.deadline, self.kill_at].into_iter().flatten().min();
+        match next {
+            None => PollTimeout::NONE,
+            Some(at) => {
+                let ms = at.saturating_duration_since(Instant::now()).as_millis() + 1;
+                PollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(PollTimeout::MAX)
+            }
+        }
+    }
+
+    fn read_channel(&mut self, channel: &Channel) {
+        match channel.recv::<FromChild>() {
+            Ok(Some(FromChild::StepDone { step, detail })) => {
+                tracing::info!(step = step.name(), "{detail}");
+            }
+            Ok(Some(FromChild::Failed {
+                step,
+                message,
+                exit_code,
+            })) => {
+                self.failure = Some(RuntimeError::Setup {
+                    step: step.name().to_string(),
+                    message,
+                    exit_code,
+                });
+            }
+            Ok(None) | Err(_) => {
+                self.channel_open = false;
+                self.setup_running = false;
+                if self.failure.is_none() {
+                    tracing::info!(
+                        step = "started",
+                        pid = self.pid.as_raw(),
+                        "workload running"
+                    );
+                }
+            }
+        }
+    }
+
+    /// INT/TERM stop the container (forwarded, SIGKILL after the grace
+    /// period; a second one kills at once); others are forwarded.
+    fn on_signal(&mut self, signal: Signal) {
+        let stop = matches!(signal, Signal::SIGINT | Signal::SIGTERM);
+        if stop && (self.stopped_by.is_some() || self.setup_running) {
+            tracing::warn!(step = "signal", "received {signal}: killing the container");
+            self.stopped_by.get_or_insert(signal);
+            let _ = kill(self.pid, Signal::SIGKILL);
+            return;
+        }
+        tracing::info!(
+            step = "signal",
+            "received {signal}: forwarding it to the container"
+        );
+        let _ = kill(self.pid, signal);
+        if stop {
+            self.stopped_by = Some(signal);
+            self.kill_at = Some(Instant::now() + self.stop_timeout);
+        }
+    }
+
+    fn check_deadlines(&mut self) {
+        let now = Instant::now();
+        if self.deadline.is_some_and(|d| now >= d) {
+            self.deadline = None;
+            self.timed_out = true;
+            tracing::warn!(step = "timeout", "timeout reached: sending SIGTERM");
+            let _ = kill(self.pid, Signal::SIGTERM);
+            self.kill_at = Some(now + self.stop_timeout);
+        }
+        if self.kill_at.is_some_and(|k| now >= k) {
+            self.kill_at = None;
+            tracing::warn!(
+                step = "stop",
+                "grace period of {:?} over: sending SIGKILL",
+                self.stop_timeout
+            );
+            let _ = kill(self.pid, Signal::SIGKILL);
+        }
+    }
+
+    fn reap(&self) -> Result<Status, RuntimeError> {
+        loop {
+            match waitpid(self.pid, None) {
+                Ok(WaitStatus::Exited(_, code)) => return Ok(Status::Exited(code)),
+                Ok(WaitStatus::Signaled(_, signal, _)) => {
+                    return Ok(Status::Signaled(signal as i32))
+                }
+                Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    return Err(RuntimeError::Sys {
+                        what: "waitpid",
+                        source: e,
+                    })
+                }
+            }
+        }
+    }
+}

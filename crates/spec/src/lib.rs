@@ -1,0 +1,103 @@
+//! `spec`: the YAML workload model of containerctl. It reads a workload file,
+//! validates it into a typed [`Workload`] (every error names the file, line,
+//! column and key), and lowers a workload to the OCI runtime [`Spec`] that the
+//! runtime executes. It is pure: the only system call is reading the file.
+//!
+//! # The workload file
+//!
+//! One YAML mapping. Only `command` or `args` is required.
+//!
+//! ```yaml
+//! name: web              # [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 64 characters
+//! hostname: box1         # labels of 1-63 letters, digits, '-'; default: name
+//! cpu: 2                 # cores, > 0, at most 3 decimals (0.5), at most the host's CPUs
+//! memory: 512M           # bytes, or K/M/G/T (powers of 1024; Ki, KB, KiB, any case too), at least 1M
+//! gpu: true              # true/false, a count, or {count: N, memory: SIZE}; recorded only
+//! command: stress --cpu 2 --timeout 5   # split with shell quoting rules, not run by a shell
+//! args: ["/bin/sh", "-c", "echo hi"]    # ... or the argument list itself (exactly one of the two)
+//! env: {FOO: bar, N: 1}  # names non-empty without '='; scalar values become strings
+//! workdir: /tmp          # absolute; default /
+//! pids: 100              # maximum number of processes, >= 1
+//! cpus: "0-1"            # CPU list ("0-1", "1,3", "0-2,5") or one CPU (1); all on the host
+//! timeout: 30s           # seconds (30), or 500ms, 30s, 5m, 1h30m; > 0
+//! user: "1000:1000"      # numeric uid[:gid] (or 1000); gid defaults to uid; default 0:0
+//! ```
+//!
+//! Unknown keys, duplicate keys, values of the wrong kind and values out of
+//! range are errors ([`SpecError::Invalid`]), displayed as
+//! `file:line:column: key: message`, e.g.
+//! `examples/x.yaml:3:6: cpu: must be greater than 0, got -1`.
+//!
+//! # Lowering
+//!
+//! [`lower()`] gives an OCI 1.2.0 [`Spec`]: the host's root ([`HOST_ROOTFS`])
+//! read-only, Docker's default capabilities, mounts, devices, masked and
+//! read-only paths, new pid/net/ipc/uts/mount/cgroup namespaces, cgroup
+//! resources from `cpu`, `cpus`, `memory` and `pids`, and annotations for
+//! the name, GPU request and timeout.
+//!
+//! [`Spec`]: oci_spec::runtime::Spec
+
+mod bundle;
+pub mod cpulist;
+mod defaults;
+mod error;
+mod lower;
+mod raw;
+mod scalars;
+pub mod units;
+mod validate;
+mod values;
+mod workload;
+mod yaml_error;
+
+#[cfg(test)]
+mod error_tests;
+
+pub use bundle::load_bundle;
+pub use defaults::{default_capabilities, DEFAULT_PATH};
+pub use error::{SpecError, DOCUMENT_KEY};
+pub use lower::{lower, OCI_VERSION};
+pub use values::MAX_NAME_LEN;
+pub use workload::{CpuCount, GpuRequest, HostFacts, UserSpec, Workload};
+
+use std::path::Path;
+
+/// Annotation holding the workload's `name`.
+pub const ANNOTATION_NAME: &str = "org.containerctl.name";
+/// Annotation holding the GPU request as JSON: `{"count":1,"memory":null}`.
+pub const ANNOTATION_GPU: &str = "org.containerctl.gpu";
+/// Annotation holding the timeout in whole milliseconds, as a decimal string.
+pub const ANNOTATION_TIMEOUT: &str = "org.containerctl.timeout-ms";
+/// `root.path` meaning "the host's root, read-only" (no rootfs given).
+pub const HOST_ROOTFS: &str = "/";
+/// CFS period used for the `cpu` quota, in microseconds.
+pub const CFS_PERIOD_US: u64 = 100_000;
+/// Smallest accepted `memory` (1 MiB): below it nothing can start.
+pub const MIN_MEMORY: u64 = 1 << 20;
+
+/// Reads the workload file at `path` and parses it (see [`parse_workload`]).
+/// Errors name the file as `path` was given.
+pub fn load_workload(path: &Path, host: &HostFacts) -> Result<Workload, SpecError> {
+    let source = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_workload(&source, &path.display().to_string(), host)
+}
+
+/// Parses and validates workload YAML `source`; `file` names it in errors.
+pub fn parse_workload(source: &str, file: &str, host: &HostFacts) -> Result<Workload, SpecError> {
+    let raw: Option<raw::RawWorkload> = serde_saphyr::from_str(source)
+        .map_err(|err| yaml_error::to_spec_error(&err, source, file))?;
+    let raw = raw.ok_or_else(|| {
+        SpecError::invalid(
+            file,
+            1,
+            1,
+            DOCUMENT_KEY,
+            "the file is empty; expected a mapping of workload keys with at least `command` or `args`",
+        )
+    })?;
+    validate::validate(raw, file, host)
+}
