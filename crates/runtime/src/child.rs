@@ -70,6 +70,7 @@ pub fn report(channel: &Channel, step: Step, detail: impl Into<String>) -> Resul
 
 /// Every step up to the exec, in order.
 fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
+    close_inherited_fds()?;
     die_with_parent()?;
     wait_for_cgroup(channel)?;
     if plan.new_cgroup_ns {
@@ -82,7 +83,7 @@ fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
         network::loopback_up(channel)?;
     }
     set_affinity(plan, channel)?;
-    rlimits::apply(&plan.rlimits, channel)?;
+    rlimits::apply(&plan.rlimits, plan.oom_score_adj, channel)?;
     security::switch_user(plan, channel)?;
     security::set_capabilities(plan, channel)?;
     if plan.no_new_privileges {
@@ -91,13 +92,39 @@ fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     change_dir(plan, channel)
 }
 
+/// Descriptors containerctl inherited (from a shell, an engine, a CI job)
+/// must not reach the workload: an open directory would lead out of the
+/// mount namespace. Everything above stderr closes on exec.
+fn close_inherited_fds() -> Result<(), StepError> {
+    // SAFETY: close_range only changes flags of descriptors of this process.
+    let rc = unsafe {
+        libc::close_range(
+            3,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
+        )
+    };
+    if rc != 0 {
+        return Err(StepError::sys(
+            Step::CgroupJoin,
+            "close_range(3.., CLOEXEC)",
+        )(nix::errno::Errno::last()));
+    }
+    Ok(())
+}
+
 /// The container dies with containerctl, and lives in its own session so
 /// that a terminal's Ctrl-C reaches containerctl, which decides what to do.
 fn die_with_parent() -> Result<(), StepError> {
-    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-        .map_err(StepError::sys(Step::CgroupJoin, "prctl(PR_SET_PDEATHSIG)"))?;
+    set_death_signal(Step::CgroupJoin)?;
     nix::unistd::setsid().map_err(StepError::sys(Step::CgroupJoin, "setsid"))?;
     Ok(())
+}
+
+/// PR_SET_PDEATHSIG; the kernel clears it on a uid change, so `user` sets it again.
+pub fn set_death_signal(step: Step) -> Result<(), StepError> {
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+        .map_err(StepError::sys(step, "prctl(PR_SET_PDEATHSIG)"))
 }
 
 fn wait_for_cgroup(channel: &Channel) -> Result<(), StepError> {

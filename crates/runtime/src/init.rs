@@ -36,7 +36,9 @@ pub fn run(plan: &ChildPlan, channel: Channel) -> i32 {
     match unsafe { fork() } {
         Err(errno) => fail(&channel, StepError::sys(Step::Init, "fork")(errno)),
         Ok(ForkResult::Child) => {
-            drop(signals);
+            // Not dropped: draining could swallow a signal init forwards to
+            // us before exec. The fd is close-on-exec, the mask reset below.
+            std::mem::forget(signals);
             let failure = crate::exec::exec_workload(plan, &channel);
             let code = fail(&channel, failure);
             // SAFETY: leaving the forked child without running the parent's destructors.
@@ -45,6 +47,9 @@ pub fn run(plan: &ChildPlan, channel: Channel) -> i32 {
         Ok(ForkResult::Parent { child }) => {
             // Our copy must close so the parent sees EOF once the workload execs.
             drop(channel);
+            // A copy of the host's containerctl binary: keep the workload out
+            // of /proc/1/exe and /proc/1/mem.
+            let _ = nix::sys::prctl::set_dumpable(false);
             let code = supervise(child, &signals);
             // SAFETY: PID 1 ends; the kernel then kills the rest of the namespace.
             unsafe { libc::_exit(code) }

@@ -23,6 +23,7 @@ mod mount_options;
 mod network;
 mod outcome;
 mod plan;
+mod refuse;
 mod resources;
 mod rlimits;
 mod rootfs;

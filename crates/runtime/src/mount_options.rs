@@ -71,6 +71,11 @@ pub fn parse_options(options: &[String]) -> (MsFlags, MsFlags, String) {
 }
 
 /// Builds the plan for one OCI mount entry.
+///
+/// The workload holds CAP_MKNOD (docker's default set) and there is no device
+/// cgroup yet, so no place it can write may honour device nodes: every tmpfs
+/// and bind mount is `nodev`, except /dev itself, which is filled with the
+/// spec's nodes and then made read-only whatever the spec says.
 pub fn plan_mount(mount: &oci_spec::runtime::Mount) -> MountPlan {
     let options = mount.options().clone().unwrap_or_default();
     let (mut flags, propagation, data) = parse_options(&options);
@@ -78,7 +83,11 @@ pub fn plan_mount(mount: &oci_spec::runtime::Mount) -> MountPlan {
     if fstype == "bind" {
         flags.insert(MsFlags::MS_BIND);
     }
-    let readonly_after_setup = fstype == "tmpfs" && flags.contains(MsFlags::MS_RDONLY);
+    let is_dev = mount.destination() == std::path::Path::new("/dev");
+    if (fstype == "tmpfs" && !is_dev) || flags.contains(MsFlags::MS_BIND) {
+        flags.insert(MsFlags::MS_NODEV);
+    }
+    let readonly_after_setup = fstype == "tmpfs" && (is_dev || flags.contains(MsFlags::MS_RDONLY));
     if readonly_after_setup {
         flags.remove(MsFlags::MS_RDONLY);
     }
@@ -143,6 +152,25 @@ mod tests {
     }
 
     #[test]
+    fn dev_is_read_only_after_setup_and_other_tmpfs_is_nodev() {
+        let mount = |dest: &str| {
+            oci_spec::runtime::MountBuilder::default()
+                .destination(dest)
+                .typ("tmpfs")
+                .source("tmpfs")
+                .options(strings(&["nosuid", "mode=755"]))
+                .build()
+                .expect("mount")
+        };
+        let dev = plan_mount(&mount("/dev"));
+        assert!(dev.readonly_after_setup);
+        assert!(!dev.flags.contains(MsFlags::MS_NODEV));
+        let tmp = plan_mount(&mount("/tmp"));
+        assert!(!tmp.readonly_after_setup);
+        assert!(tmp.flags.contains(MsFlags::MS_NODEV));
+    }
+
+    #[test]
     fn bind_type_sets_the_bind_flag() {
         let mount = oci_spec::runtime::MountBuilder::default()
             .destination("/data")
@@ -153,7 +181,7 @@ mod tests {
             .expect("mount");
         let plan = plan_mount(&mount);
         assert!(plan.is_bind());
-        assert!(plan.flags.contains(MsFlags::MS_RDONLY));
+        assert!(plan.flags.contains(MsFlags::MS_RDONLY | MsFlags::MS_NODEV));
         assert_eq!(plan.source, "/srv/data");
     }
 }

@@ -12,6 +12,7 @@ use nix::sys::stat::SFlag;
 use oci_spec::runtime::{LinuxCapabilities, LinuxDeviceType, LinuxNamespaceType, Spec};
 
 use crate::mount_options::{plan_mount, MountPlan};
+use crate::refuse::unsupported;
 use crate::RuntimeError;
 
 /// Where the container's root file system comes from.
@@ -63,6 +64,8 @@ pub struct ChildPlan {
     pub hostname: Option<String>,
     pub cpus: Option<Vec<u32>>,
     pub rlimits: Vec<crate::rlimits::RlimitPlan>,
+    pub oom_score_adj: Option<i32>,
+    pub umask: Option<u32>,
     pub uid: u32,
     pub gid: u32,
     pub additional_gids: Vec<u32>,
@@ -75,8 +78,6 @@ pub struct ChildPlan {
     pub search_path: String,
     pub init: bool,
 }
-
-const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 impl ChildPlan {
     pub fn from_spec(
@@ -91,6 +92,7 @@ impl ChildPlan {
             .ok_or_else(|| unsupported("the spec has no process"))?;
         let linux = spec.linux().clone().unwrap_or_default();
         let (clone_flags, new_cgroup_ns) = namespace_flags(&linux)?;
+        crate::refuse::check(spec, process, clone_flags)?;
         let root = spec
             .root()
             .as_ref()
@@ -103,7 +105,7 @@ impl ChildPlan {
         let search_path = env
             .iter()
             .find_map(|e| e.strip_prefix("PATH="))
-            .unwrap_or(DEFAULT_PATH)
+            .unwrap_or(spec::DEFAULT_PATH)
             .to_string();
         let cpus = linux
             .resources()
@@ -124,7 +126,7 @@ impl ChildPlan {
             },
             root_readonly: root.readonly().unwrap_or(false),
             mounts: spec.mounts().iter().flatten().map(plan_mount).collect(),
-            devices: devices(&linux),
+            devices: devices(&linux)?,
             masked_paths: linux
                 .masked_paths()
                 .clone()
@@ -143,6 +145,8 @@ impl ChildPlan {
             hostname: spec.hostname().clone(),
             cpus,
             rlimits: crate::rlimits::plan(process.rlimits().as_deref().unwrap_or_default())?,
+            oom_score_adj: process.oom_score_adj(),
+            umask: process.user().umask(),
             uid: process.user().uid(),
             gid: process.user().gid(),
             additional_gids: process.user().additional_gids().clone().unwrap_or_default(),
@@ -155,10 +159,6 @@ impl ChildPlan {
             init,
         })
     }
-}
-
-fn unsupported(what: &str) -> RuntimeError {
-    RuntimeError::Unsupported(what.to_string())
 }
 
 /// clone3 flags for the new namespaces, and whether a cgroup namespace is wanted.
@@ -185,55 +185,45 @@ fn namespace_flags(linux: &oci_spec::runtime::Linux) -> Result<(CloneFlags, bool
     Ok((flags, cgroup))
 }
 
-/// The nodes every container's /dev gets (OCI runtime spec, "Default
-/// Devices"), whether or not the spec lists them.
-const DEFAULT_DEVICES: [(&str, u64, u64); 6] = [
-    ("/dev/null", 1, 3),
-    ("/dev/zero", 1, 5),
-    ("/dev/full", 1, 7),
-    ("/dev/random", 1, 8),
-    ("/dev/urandom", 1, 9),
-    ("/dev/tty", 5, 0),
-];
-
-/// The spec's devices, then any default device it did not list.
-fn devices(linux: &oci_spec::runtime::Linux) -> Vec<DevicePlan> {
-    let mut devices = spec_devices(linux);
-    for (path, major, minor) in DEFAULT_DEVICES {
-        if !devices.iter().any(|d| d.path == Path::new(path)) {
-            devices.push(DevicePlan {
-                path: PathBuf::from(path),
-                kind: SFlag::S_IFCHR,
-                major,
-                minor,
-                mode: 0o666,
-                uid: 0,
-                gid: 0,
-            });
-        }
-    }
-    devices
-}
-
-fn spec_devices(linux: &oci_spec::runtime::Linux) -> Vec<DevicePlan> {
-    linux
-        .devices()
-        .iter()
-        .flatten()
-        .map(|d| DevicePlan {
-            path: d.path().clone(),
-            kind: match d.typ() {
-                LinuxDeviceType::B => SFlag::S_IFBLK,
-                LinuxDeviceType::P => SFlag::S_IFIFO,
-                _ => SFlag::S_IFCHR,
-            },
-            major: d.major() as u64,
-            minor: d.minor() as u64,
+/// The spec's devices, then any default device (spec::DEFAULT_DEVICES) it
+/// did not list, as the OCI runtime spec requires.
+fn devices(linux: &oci_spec::runtime::Linux) -> Result<Vec<DevicePlan>, RuntimeError> {
+    let mut devices = Vec::new();
+    for d in linux.devices().iter().flatten() {
+        let kind = match d.typ() {
+            LinuxDeviceType::B => SFlag::S_IFBLK,
+            LinuxDeviceType::P => SFlag::S_IFIFO,
+            _ => SFlag::S_IFCHR,
+        };
+        devices.push(DevicePlan {
             mode: d.file_mode().unwrap_or(0o666),
             uid: d.uid().unwrap_or(0),
             gid: d.gid().unwrap_or(0),
-        })
-        .collect()
+            ..device(d.path().clone(), kind, d.major(), d.minor())?
+        });
+    }
+    for (path, major, minor) in spec::DEFAULT_DEVICES {
+        if !devices.iter().any(|d| d.path == Path::new(path)) {
+            devices.push(device(PathBuf::from(path), SFlag::S_IFCHR, major, minor)?);
+        }
+    }
+    Ok(devices)
+}
+
+fn device(path: PathBuf, kind: SFlag, major: i64, minor: i64) -> Result<DevicePlan, RuntimeError> {
+    let number = |n: i64| {
+        u64::try_from(n)
+            .map_err(|_| unsupported(&format!("device {}: negative number {n}", path.display())))
+    };
+    Ok(DevicePlan {
+        kind,
+        major: number(major)?,
+        minor: number(minor)?,
+        path,
+        mode: 0o666,
+        uid: 0,
+        gid: 0,
+    })
 }
 
 fn caps_plan(caps: Option<&LinuxCapabilities>) -> Result<CapsPlan, RuntimeError> {

@@ -1,5 +1,6 @@
-//! Process resource limits (OCI process.rlimits) with setrlimit, applied
-//! before capabilities are dropped so hard limits can still be raised.
+//! Process limits: resource limits (OCI process.rlimits) with setrlimit, and
+//! the OOM killer's preference (process.oomScoreAdj), applied before
+//! capabilities are dropped so hard limits can still be raised.
 
 use nix::sys::resource::{setrlimit, Resource};
 use oci_spec::runtime::{PosixRlimit, PosixRlimitType};
@@ -53,22 +54,34 @@ fn resource(kind: PosixRlimitType) -> Result<Resource, RuntimeError> {
     })
 }
 
-pub fn apply(limits: &[RlimitPlan], channel: &Channel) -> Result<(), StepError> {
-    if limits.is_empty() {
-        return Ok(());
-    }
+pub fn apply(
+    limits: &[RlimitPlan],
+    oom_score_adj: Option<i32>,
+    channel: &Channel,
+) -> Result<(), StepError> {
     for limit in limits {
         setrlimit(limit.resource, limit.soft, limit.hard).map_err(StepError::sys(
-            Step::Rlimits,
+            Step::Limits,
             format!(
                 "setrlimit({:?}, {}, {})",
                 limit.resource, limit.soft, limit.hard
             ),
         ))?;
     }
+    if let Some(score) = oom_score_adj {
+        std::fs::write("/proc/self/oom_score_adj", score.to_string()).map_err(|e| {
+            StepError::new(Step::Limits, format!("writing oom_score_adj {score}: {e}"))
+        })?;
+    }
+    if limits.is_empty() && oom_score_adj.is_none() {
+        return Ok(());
+    }
     report(
         channel,
-        Step::Rlimits,
-        format!("{} rlimits set", limits.len()),
+        Step::Limits,
+        format!(
+            "{} rlimits set, oom_score_adj {oom_score_adj:?}",
+            limits.len()
+        ),
     )
 }

@@ -1,10 +1,12 @@
 //! The container's file system view, assembled in a staging directory inside
 //! the new mount namespace and then entered with pivot_root (never chroot).
-//! Without a rootfs the host's root is bound recursively and made read-only
-//! (mount_setattr, AT_RECURSIVE), then the spec's mounts go on top: a fresh
+//! Without a rootfs the host's root is bound recursively and made read-only,
+//! nosuid and nodev (mount_setattr, AT_RECURSIVE; a rootfs dir gets nodev),
+//! then the spec's mounts go on top: a fresh
 //! /proc, a /dev tmpfs with only the standard nodes, /dev/pts, /dev/shm,
-//! /dev/mqueue, a read-only /sys and cgroup tree, a private /tmp. Masked and
-//! read-only paths follow. Nothing here is visible outside the namespace.
+//! /dev/mqueue, a read-only /sys and cgroup tree, private /tmp and /run.
+//! Masked and read-only paths follow. Mounts are slaves of the host's, so a
+//! host unmount still propagates in; nothing here propagates out.
 
 use std::path::{Path, PathBuf};
 
@@ -20,12 +22,12 @@ use crate::{cgroupfs, devices};
 const NONE: Option<&str> = None;
 
 pub fn assemble(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
-    make_mounts_private()?;
+    make_mounts_slave()?;
     bind_root(plan)?;
     let mut done = Vec::new();
     let mut readonly_later = Vec::new();
     for m in &plan.mounts {
-        let target = staged(&plan.staging, &m.destination);
+        let target = contained_target(&plan.staging, &m.destination)?;
         mount_one(plan, m, &target)?;
         if m.destination == Path::new("/dev") {
             let n = devices::populate(&target, &plan.devices)?;
@@ -42,7 +44,7 @@ pub fn assemble(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
         remount_readonly(&target, flags)?;
     }
     if plan.root_readonly && plan.root != RootSource::Host {
-        remount_readonly(&plan.staging, MsFlags::empty())?;
+        remount_readonly(&plan.staging, MsFlags::MS_NODEV)?;
     }
     let root = match &plan.root {
         RootSource::Host => "host root (read-only)".to_string(),
@@ -76,9 +78,35 @@ pub fn pivot(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     )
 }
 
-/// Where a container path lives inside the staging dir.
-fn staged(staging: &Path, destination: &Path) -> PathBuf {
-    staging.join(destination.strip_prefix("/").unwrap_or(destination))
+/// A mount destination inside the staging dir that cannot lead out of it:
+/// absolute, no `..`, and no symlink on the way (a rootfs could point one at
+/// a host path; following it would create or mount outside the root).
+fn contained_target(staging: &Path, destination: &Path) -> Result<PathBuf, StepError> {
+    use std::path::Component;
+    let refuse = |why: &str| {
+        StepError::new(
+            Step::Mounts,
+            format!("mount destination {}: {why}", destination.display()),
+        )
+    };
+    if !destination.is_absolute() {
+        return Err(refuse("not an absolute path"));
+    }
+    let mut target = staging.to_path_buf();
+    for component in destination.components() {
+        match component {
+            Component::RootDir | Component::CurDir => continue,
+            Component::Normal(name) => target.push(name),
+            _ => return Err(refuse("contains `..`")),
+        }
+        if target
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(refuse("goes through a symlink in the root file system"));
+        }
+    }
+    Ok(target)
 }
 
 fn open_dir(path: &Path) -> Result<std::fs::File, StepError> {
@@ -86,11 +114,12 @@ fn open_dir(path: &Path) -> Result<std::fs::File, StepError> {
         .map_err(|e| StepError::new(Step::PivotRoot, format!("opening {}: {e}", path.display())))
 }
 
-/// Nothing mounted from here on propagates back to the host.
-fn make_mounts_private() -> Result<(), StepError> {
-    mount(NONE, "/", NONE, MsFlags::MS_REC | MsFlags::MS_PRIVATE, NONE).map_err(StepError::sys(
+/// Nothing mounted from here on propagates back to the host, while the
+/// host's unmounts still reach us (so we never pin a host mount).
+fn make_mounts_slave() -> Result<(), StepError> {
+    mount(NONE, "/", NONE, MsFlags::MS_REC | MsFlags::MS_SLAVE, NONE).map_err(StepError::sys(
         Step::Mounts,
-        "making / private (MS_REC|MS_PRIVATE)",
+        "making / a slave (MS_REC|MS_SLAVE)",
     ))
 }
 
@@ -108,14 +137,21 @@ fn bind_root(plan: &ChildPlan) -> Result<(), StepError> {
         NONE,
     )
     .map_err(StepError::sys(Step::Mounts, what))?;
-    if plan.root == RootSource::Host && plan.root_readonly {
-        set_readonly_recursive(&plan.staging)?;
-    }
-    Ok(())
+    // Device nodes anywhere in the root are inert; the host's root is also
+    // read-only and nosuid (a rootfs dir turns read-only after the mounts).
+    let attrs = match plan.root {
+        RootSource::Host => MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY,
+        RootSource::Path(_) => MOUNT_ATTR_NODEV,
+    };
+    set_attrs_recursive(&plan.staging, attrs)
 }
 
-/// mount_setattr(2) with AT_RECURSIVE: every mount under `path` read-only.
-fn set_readonly_recursive(path: &Path) -> Result<(), StepError> {
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const MOUNT_ATTR_NOSUID: u64 = 0x2;
+const MOUNT_ATTR_NODEV: u64 = 0x4;
+
+/// mount_setattr(2) with AT_RECURSIVE: `attrs` on every mount under `path`.
+fn set_attrs_recursive(path: &Path, attrs: u64) -> Result<(), StepError> {
     #[repr(C)]
     struct MountAttr {
         attr_set: u64,
@@ -123,13 +159,15 @@ fn set_readonly_recursive(path: &Path) -> Result<(), StepError> {
         propagation: u64,
         userns_fd: u64,
     }
-    const MOUNT_ATTR_RDONLY: u64 = 0x1;
     const AT_RECURSIVE: libc::c_uint = 0x8000;
-    let what = format!("making {} read-only (mount_setattr)", path.display());
+    let what = format!(
+        "setting mount attributes {attrs:#x} on {} (mount_setattr)",
+        path.display()
+    );
     let cpath = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
         .map_err(|_| StepError::new(Step::Mounts, format!("{what}: NUL in path")))?;
     let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY,
+        attr_set: attrs,
         attr_clr: 0,
         propagation: 0,
         userns_fd: 0,
@@ -209,7 +247,7 @@ pub fn remount_readonly(target: &Path, flags: MsFlags) -> Result<(), StepError> 
 fn mask_paths(plan: &ChildPlan) -> Result<usize, StepError> {
     let mut count = 0;
     for path in &plan.masked_paths {
-        let target = staged(&plan.staging, path);
+        let target = contained_target(&plan.staging, path)?;
         let Ok(meta) = target.symlink_metadata() else {
             continue;
         };
@@ -234,7 +272,7 @@ fn mask_paths(plan: &ChildPlan) -> Result<usize, StepError> {
 fn readonly_paths(plan: &ChildPlan) -> Result<usize, StepError> {
     let mut count = 0;
     for path in &plan.readonly_paths {
-        let target = staged(&plan.staging, path);
+        let target = contained_target(&plan.staging, path)?;
         if target.symlink_metadata().is_err() {
             continue;
         }

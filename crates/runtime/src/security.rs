@@ -32,7 +32,8 @@ pub fn switch_user(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError>
 
 /// Removes every capability outside `keep` from the bounding set.
 fn drop_bounding(keep: &CapsHashSet) -> Result<(), StepError> {
-    for cap in caps::all() {
+    let known = caps::runtime::thread_all_supported();
+    for cap in known {
         if keep.contains(&cap) {
             continue;
         }

@@ -51,21 +51,34 @@ impl BlockedSignals {
 }
 
 impl Drop for BlockedSignals {
+    /// Signals that arrived after the last read are consumed, not delivered
+    /// on unblocking: whoever held the guard is done with the container.
     fn drop(&mut self) {
+        while self.next().is_some() {}
         let _ = nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
     }
 }
 
-/// Default dispositions and an empty mask, as a freshly started program
-/// expects (Rust ignores SIGPIPE, and ignored signals survive execve).
+/// Default dispositions for every signal, real-time ones included, and an
+/// empty mask, as a freshly started program expects (Rust ignores SIGPIPE,
+/// and ignored signals survive execve).
 pub fn restore_for_exec() -> nix::Result<()> {
-    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
-    for signal in Signal::iterator() {
-        if signal == Signal::SIGKILL || signal == Signal::SIGSTOP {
+    // SAFETY: a zeroed sigaction is SIG_DFL with an empty mask and no flags.
+    let default: libc::sigaction = unsafe { std::mem::zeroed() };
+    for signo in 1..=libc::SIGRTMAX() {
+        if signo == libc::SIGKILL || signo == libc::SIGSTOP {
             continue;
         }
-        // SAFETY: installing SIG_DFL has no handler code to be unsafe about.
-        unsafe { sigaction(signal, &default) }?;
+        // SAFETY: installing SIG_DFL; failures (signals glibc reserves) are harmless.
+        unsafe { libc::sigaction(signo, &default, std::ptr::null_mut()) };
     }
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
+}
+
+/// SIGCHLD must not be ignored (an inherited SIG_IGN makes the kernel reap
+/// children itself, and waitpid would find nothing).
+pub fn default_sigchld() -> nix::Result<()> {
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: installing SIG_DFL has no handler code to be unsafe about.
+    unsafe { sigaction(Signal::SIGCHLD, &default) }.map(|_| ())
 }

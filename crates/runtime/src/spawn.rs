@@ -61,7 +61,6 @@ pub fn namespace_names(flags: CloneFlags, cgroup: bool) -> Vec<&'static str> {
         (CloneFlags::CLONE_NEWIPC, "ipc"),
         (CloneFlags::CLONE_NEWUTS, "uts"),
         (CloneFlags::CLONE_NEWNS, "mnt"),
-        (CloneFlags::CLONE_NEWUSER, "user"),
     ];
     let mut names: Vec<&str> = table
         .iter()

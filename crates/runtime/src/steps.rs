@@ -19,8 +19,8 @@ pub enum Step {
     Network,
     /// sched_setaffinity to the spec's cpuset.
     Affinity,
-    /// setrlimit for the spec's process.rlimits.
-    Rlimits,
+    /// setrlimit for process.rlimits, and process.oomScoreAdj.
+    Limits,
     /// setgroups / setgid / setuid.
     User,
     /// Bounding, permitted, effective, inheritable and ambient capability sets.
@@ -45,7 +45,7 @@ impl Step {
             Step::Hostname => "hostname",
             Step::Network => "network",
             Step::Affinity => "affinity",
-            Step::Rlimits => "rlimits",
+            Step::Limits => "limits",
             Step::User => "user",
             Step::Capabilities => "capabilities",
             Step::NoNewPrivileges => "no-new-privileges",

@@ -58,10 +58,13 @@ pub fn run(
         &container.cgroup_layout,
         options.init,
     )?;
+    // From here on a Ctrl-C is read by the event loop and never stops us midway.
+    let signals = BlockedSignals::block(&[]).map_err(RuntimeError::sys("blocking signals"))?;
+    crate::signals::default_sigchld().map_err(RuntimeError::sys("resetting SIGCHLD"))?;
     let mut cleanup = Cleanup::default();
+    cleanup.state_dir = Some(state_dir);
     std::fs::create_dir_all(&plan.staging)
         .map_err(RuntimeError::io("creating state dir", &plan.staging))?;
-    cleanup.state_dir = Some(state_dir);
 
     let cgroup = cleanup.cgroup.insert(cgroups::open(
         &container.cgroup_layout,
@@ -72,7 +75,6 @@ pub fn run(
     let cgroup = &**cgroup;
     cgroup.apply(&resources::from_spec(spec))?;
 
-    let signals = BlockedSignals::block(&[]).map_err(RuntimeError::sys("blocking signals"))?;
     let (parent_end, child_end) = Channel::pair().map_err(RuntimeError::sys("socketpair"))?;
     let spawned = match clone_into_namespaces(plan.clone_flags)? {
         Cloned::Child => {
@@ -103,7 +105,6 @@ pub fn run(
     let mut watch = Watch::new(spawned.pid, options);
     let status = watch.until_exit(&parent_end, &spawned.pidfd, &signals)?;
     cleanup.child = None;
-    drop(signals);
 
     let stats = cgroup
         .stats()
@@ -140,8 +141,8 @@ struct Watch {
     stop_timeout: Duration,
     deadline: Option<Instant>,
     kill_at: Option<Instant>,
+    /// The child is still setting up (its channel end is open).
     setup_running: bool,
-    channel_open: bool,
     failure: Option<RuntimeError>,
     stopped_by: Option<Signal>,
     timed_out: bool,
@@ -152,10 +153,9 @@ impl Watch {
         Watch {
             pid,
             stop_timeout: options.stop_timeout,
-            deadline: options.timeout.map(|t| Instant::now() + t),
+            deadline: options.timeout.and_then(|t| Instant::now().checked_add(t)),
             kill_at: None,
             setup_running: true,
-            channel_open: true,
             failure: None,
             stopped_by: None,
             timed_out: false,
@@ -174,7 +174,7 @@ impl Watch {
                 PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
                 PollFd::new(signals.fd(), PollFlags::POLLIN),
             ];
-            if self.channel_open {
+            if self.setup_running {
                 fds.push(PollFd::new(channel.as_fd(), PollFlags::POLLIN));
             }
             match poll(&mut fds, self.poll_timeout()) {
@@ -201,8 +201,11 @@ impl Watch {
             self.check_deadlines();
             if exited {
                 // The last messages may still be queued behind the exit.
-                while self.channel_open {
-                    self.read_channel(channel);
+                while self.setup_running {
+                    match channel.try_recv::<FromChild>() {
+                        Ok(Some(message)) => self.on_message(message),
+                        _ => self.setup_running = false,
+                    }
                 }
                 return self.reap();
             }
@@ -222,22 +225,8 @@ impl Watch {
 
     fn read_channel(&mut self, channel: &Channel) {
         match channel.recv::<FromChild>() {
-            Ok(Some(FromChild::StepDone { step, detail })) => {
-                tracing::info!(step = step.name(), "{detail}");
-            }
-            Ok(Some(FromChild::Failed {
-                step,
-                message,
-                exit_code,
-            })) => {
-                self.failure = Some(RuntimeError::Setup {
-                    step: step.name().to_string(),
-                    message,
-                    exit_code,
-                });
-            }
-            Ok(None) | Err(_) => {
-                self.channel_open = false;
+            Ok(Some(message)) => self.on_message(message),
+            Ok(None) => {
                 self.setup_running = false;
                 if self.failure.is_none() {
                     tracing::info!(
@@ -246,6 +235,31 @@ impl Watch {
                         "workload running"
                     );
                 }
+            }
+            Err(e) => {
+                self.setup_running = false;
+                self.failure.get_or_insert(RuntimeError::Io {
+                    what: "reading the setup channel",
+                    path: "socketpair".into(),
+                    source: e,
+                });
+            }
+        }
+    }
+
+    fn on_message(&mut self, message: FromChild) {
+        match message {
+            FromChild::StepDone { step, detail } => tracing::info!(step = step.name(), "{detail}"),
+            FromChild::Failed {
+                step,
+                message,
+                exit_code,
+            } => {
+                self.failure = Some(RuntimeError::Setup {
+                    step: step.name().to_string(),
+                    message,
+                    exit_code,
+                });
             }
         }
     }
@@ -267,7 +281,8 @@ impl Watch {
         let _ = kill(self.pid, signal);
         if stop {
             self.stopped_by = Some(signal);
-            self.kill_at = Some(Instant::now() + self.stop_timeout);
+            // An absurdly long grace period simply never ends.
+            self.kill_at = Instant::now().checked_add(self.stop_timeout);
         }
     }
 
@@ -278,7 +293,7 @@ impl Watch {
             self.timed_out = true;
             tracing::warn!(step = "timeout", "timeout reached: sending SIGTERM");
             let _ = kill(self.pid, Signal::SIGTERM);
-            self.kill_at = Some(now + self.stop_timeout);
+            self.kill_at = now.checked_add(self.stop_timeout);
         }
         if self.kill_at.is_some_and(|k| now >= k) {
             self.kill_at = None;

@@ -64,9 +64,22 @@ impl Channel {
 
     /// Blocks for the next message; `None` when the other side has closed.
     pub fn recv<T: DeserializeOwned>(&self) -> std::io::Result<Option<T>> {
+        self.receive(MsgFlags::empty())
+    }
+
+    /// The next message if one is queued; `None` when none is (or closed).
+    pub fn try_recv<T: DeserializeOwned>(&self) -> std::io::Result<Option<T>> {
+        match self.receive(MsgFlags::MSG_DONTWAIT) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            other => other,
+        }
+    }
+
+    fn receive<T: DeserializeOwned>(&self, flags: MsgFlags) -> std::io::Result<Option<T>> {
         let mut buf = vec![0u8; MAX_MESSAGE];
         let n = loop {
-            match socket::recv(self.raw(), &mut buf, MsgFlags::empty()) {
+            // MSG_TRUNC: the packet's real length, so a cut-off one is detected.
+            match socket::recv(self.raw(), &mut buf, flags | MsgFlags::MSG_TRUNC) {
                 Ok(n) => break n,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -74,6 +87,12 @@ impl Channel {
         };
         if n == 0 {
             return Ok(None);
+        }
+        if n > buf.len() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("message of {n} bytes exceeds {MAX_MESSAGE}"),
+            ));
         }
         serde_json::from_slice(&buf[..n])
             .map(Some)

@@ -43,7 +43,7 @@ pub fn base_env(uid: u32) -> Vec<(String, String)> {
 /// (destination, type, source, options) of the default mounts, in mount order.
 /// `/dev` is mounted read-write, populated by the runtime, then remounted read-only
 /// (its `ro` option), because the workload holds `CAP_MKNOD`.
-const MOUNTS: [(&str, &str, &str, &[&str]); 8] = [
+const MOUNTS: [(&str, &str, &str, &[&str]); 9] = [
     ("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"]),
     (
         "/dev",
@@ -89,6 +89,9 @@ const MOUNTS: [(&str, &str, &str, &[&str]); 8] = [
         &["nosuid", "noexec", "nodev", "relatime", "ro"],
     ),
     ("/tmp", "tmpfs", "tmpfs", &["nosuid", "nodev", "mode=1777"]),
+    // Hides the host's sockets (docker, containerd, systemd, D-Bus...): the
+    // read-only host root does not stop connect() on a unix socket.
+    ("/run", "tmpfs", "tmpfs", &["nosuid", "nodev", "mode=755"]),
 ];
 
 /// The default mounts, in mount order.
@@ -106,8 +109,9 @@ pub fn default_mounts() -> Result<Vec<Mount>, OciSpecError> {
         .collect()
 }
 
-/// Character devices created in `/dev`: (path, major, minor).
-const DEVICES: [(&str, i64, i64); 6] = [
+/// Character devices every container's `/dev` holds: (path, major, minor).
+/// The runtime adds these to any Spec that does not list them.
+pub const DEFAULT_DEVICES: [(&str, i64, i64); 6] = [
     ("/dev/null", 1, 3),
     ("/dev/zero", 1, 5),
     ("/dev/full", 1, 7),
@@ -118,7 +122,7 @@ const DEVICES: [(&str, i64, i64); 6] = [
 
 /// The default device nodes: mode 0666, owned by root.
 pub fn default_devices() -> Result<Vec<LinuxDevice>, OciSpecError> {
-    DEVICES
+    DEFAULT_DEVICES
         .iter()
         .map(|(path, major, minor)| {
             LinuxDeviceBuilder::default()

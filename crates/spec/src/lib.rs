@@ -55,7 +55,7 @@ mod yaml_error;
 mod error_tests;
 
 pub use bundle::load_bundle;
-pub use defaults::{default_capabilities, DEFAULT_PATH};
+pub use defaults::{default_capabilities, DEFAULT_DEVICES, DEFAULT_PATH};
 pub use error::{SpecError, DOCUMENT_KEY};
 pub use lower::{lower, OCI_VERSION};
 pub use values::MAX_NAME_LEN;

@@ -28,25 +28,21 @@ pub struct RunArgs {
 
 pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
     let host = crate::host::facts()?;
-    let (mut oci, timeout, source) = match (&args.file, &args.bundle) {
+    let (mut oci, source) = match (&args.file, &args.bundle) {
         (Some(file), _) => {
             let workload = spec::load_workload(file, &host)?;
-            let oci = spec::lower(&workload)?;
-            (
-                oci,
-                workload.timeout,
-                format!("workload {}: {}", file.display(), summary(&workload)),
-            )
+            let source = format!("workload {}: {}", file.display(), summary(&workload));
+            (spec::lower(&workload)?, source)
         }
         (None, Some(dir)) => (
             spec::load_bundle(dir)?,
-            None,
             format!("OCI bundle {}", dir.display()),
         ),
         (None, None) => anyhow::bail!("give a workload file or --bundle DIR"),
     };
+    let timeout = timeout_of(&oci)?;
     let id = runtime::new_container_id().context("making a container id")?;
-    if oci.hostname().is_none() {
+    if oci.hostname().is_none() && has_own_uts_namespace(&oci) {
         oci.set_hostname(Some(runtime::short_id(&id).to_string()));
     }
     let layout = cgroups::detect()?;
@@ -86,6 +82,36 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         );
     }
     Ok(code)
+}
+
+/// The workload's `timeout`, carried in the Spec's annotation so a bundle
+/// made with `containerctl spec` behaves like the YAML it came from.
+fn timeout_of(oci: &oci_spec::runtime::Spec) -> anyhow::Result<Option<Duration>> {
+    let Some(text) = oci
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(spec::ANNOTATION_TIMEOUT))
+    else {
+        return Ok(None);
+    };
+    let millis: u64 = text.parse().with_context(|| {
+        format!(
+            "annotation {}: {text:?} is not milliseconds",
+            spec::ANNOTATION_TIMEOUT
+        )
+    })?;
+    Ok(Some(Duration::from_millis(millis)))
+}
+
+fn has_own_uts_namespace(oci: &oci_spec::runtime::Spec) -> bool {
+    oci.linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|namespaces| {
+            namespaces.iter().any(|n| {
+                n.typ() == oci_spec::runtime::LinuxNamespaceType::Uts && n.path().is_none()
+            })
+        })
 }
 
 /// Says which cores the container may use and what GPU it asked for.

@@ -127,7 +127,7 @@ fn bundle_runs_in_its_own_root() {
         .expect("busybox-static is installed (scripts/install-deps.sh)");
     let bundle = tempfile::tempdir().expect("bundle dir");
     let rootfs = bundle.path().join("rootfs");
-    for dir in ["bin", "proc", "dev", "sys", "tmp"] {
+    for dir in ["bin", "proc", "dev", "sys", "tmp", "run"] {
         std::fs::create_dir_all(rootfs.join(dir)).expect("rootfs dir");
     }
     std::fs::copy(busybox, rootfs.join("bin/busybox")).expect("copy busybox");
@@ -150,7 +150,7 @@ fn bundle_runs_in_its_own_root() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines,
-        ["bin", "dev", "proc", "sys", "tmp", "root-read-only"],
+        ["bin", "dev", "proc", "run", "sys", "tmp", "root-read-only"],
         "{}",
         run.stderr
     );

@@ -100,3 +100,41 @@ fn proc_sensitive_paths_are_masked() {
         assert!(line.ends_with(" 0"), "not masked: {line}");
     }
 }
+
+#[test]
+fn descriptors_containerctl_inherits_do_not_reach_the_workload() {
+    require_root();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("w.yaml");
+    std::fs::write(&file, sh("ls /proc/self/fd | tr '\\n' ' '")).expect("write");
+    // fd 7 a file, fd 8 a directory (the classic way out of a mount namespace).
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!(
+            "exec 7</etc/hostname 8</ ; exec {} -q --root {}/state run {}",
+            containerctl(),
+            dir.path().display(),
+            file.display()
+        ))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 0-2, and 3: the directory ls itself opened.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0 1 2 3");
+}
+
+#[test]
+fn host_sockets_under_run_are_out_of_reach() {
+    let socket = format!("/run/containerctl-test-{}.sock", std::process::id());
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind a host socket");
+    let run = run_yaml(&sh(&format!(
+        "test -e {socket} && echo visible || echo hidden"
+    )));
+    let _ = std::fs::remove_file(&socket);
+    run.expect_code(0).assert_clean();
+    assert_eq!(run.stdout.trim(), "hidden");
+}

@@ -201,7 +201,8 @@ fn mounts_in_order() {
             "/dev/mqueue",
             "/sys",
             "/sys/fs/cgroup",
-            "/tmp"
+            "/tmp",
+            "/run"
         ]
     );
     let dev = &mounts[1];
