@@ -23,7 +23,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "build"
 cargo build --workspace --all-targets --locked
 
-step "unit and integration tests on this host ($(stat -fc %T /sys/fs/cgroup))"
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then kind="pure cgroup v2"; else kind="cgroup v1 / hybrid"; fi
+step "unit and integration tests on this host ($kind)"
 cargo test --workspace --locked
 
 host_is_v2=0

@@ -19,7 +19,7 @@ use crate::cleanup::Cleanup;
 use crate::outcome::{RunOutcome, Status};
 use crate::plan::ChildPlan;
 use crate::signals::BlockedSignals;
-use crate::spawn::{clone_into_namespaces, namespace_names, Cloned};
+use crate::spawn::{clone_into_namespaces, namespace_names, Cloned, Spawned};
 use crate::sync::{Channel, FromChild, ToChild};
 use crate::{child, resources, RuntimeError, EXIT_RUNTIME_FAILURE};
 
@@ -75,35 +75,16 @@ pub fn run(
     let cgroup = &**cgroup;
     cgroup.apply(&resources::from_spec(spec))?;
 
-    let (parent_end, child_end) = Channel::pair().map_err(RuntimeError::sys("socketpair"))?;
-    let spawned = match clone_into_namespaces(plan.clone_flags)? {
-        Cloned::Child => {
-            drop(parent_end);
-            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                child::main(&plan, child_end)
-            }))
-            .unwrap_or(EXIT_RUNTIME_FAILURE);
-            // SAFETY: the child leaves without running the parent's destructors.
-            unsafe { libc::_exit(code) }
-        }
-        Cloned::Parent(spawned) => spawned,
-    };
-    drop(child_end);
+    let (spawned, channel) = start_pid1(&plan)?;
     cleanup.child = Some(spawned.pid);
-    tracing::info!(
-        step = "namespaces",
-        pid = spawned.pid.as_raw(),
-        "cloned PID 1 into new namespaces: {}",
-        namespace_names(plan.clone_flags, plan.new_cgroup_ns).join(", ")
-    );
     cgroup.add_task(spawned.pid.as_raw())?;
-    parent_end
+    channel
         .send(&ToChild::CgroupJoined)
         .map_err(RuntimeError::io("signalling the container", "socketpair"))?;
     tracing::info!(step = "cgroup-join", paths = ?cgroup.paths(), "container placed in its cgroups");
 
     let mut watch = Watch::new(spawned.pid, options);
-    let status = watch.until_exit(&parent_end, &spawned.pidfd, &signals)?;
+    let status = watch.until_exit(&channel, &spawned.pidfd, &signals)?;
     cleanup.child = None;
 
     let stats = cgroup
@@ -111,16 +92,7 @@ pub fn run(
         .map_err(|e| tracing::warn!(step = "stats", "{e}"))
         .ok();
     if let Some(s) = &stats {
-        tracing::info!(
-            step = "stats",
-            cpu_usage_us = s.cpu_usage_us,
-            nr_periods = s.nr_periods,
-            nr_throttled = s.nr_throttled,
-            throttled_us = s.throttled_us,
-            memory_peak = s.memory_peak,
-            oom_kills = s.oom_kills,
-            "cgroup counters at exit"
-        );
+        log_stats(s);
     }
     cleanup.run();
     if let Some(failure) = watch.failure {
@@ -133,6 +105,45 @@ pub fn run(
         stopped_by: watch.stopped_by,
         stats,
     })
+}
+
+/// clone3 into the plan's namespaces; the child runs the setup steps and
+/// never returns here. The parent keeps its end of the setup channel.
+fn start_pid1(plan: &ChildPlan) -> Result<(Spawned, Channel), RuntimeError> {
+    let (parent_end, child_end) = Channel::pair().map_err(RuntimeError::sys("socketpair"))?;
+    match clone_into_namespaces(plan.clone_flags)? {
+        Cloned::Child => {
+            drop(parent_end);
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                child::main(plan, child_end)
+            }))
+            .unwrap_or(EXIT_RUNTIME_FAILURE);
+            // SAFETY: the child leaves without running the parent's destructors.
+            unsafe { libc::_exit(code) }
+        }
+        Cloned::Parent(spawned) => {
+            tracing::info!(
+                step = "namespaces",
+                pid = spawned.pid.as_raw(),
+                "cloned PID 1 into new namespaces: {}",
+                namespace_names(plan.clone_flags, plan.new_cgroup_ns).join(", ")
+            );
+            Ok((spawned, parent_end))
+        }
+    }
+}
+
+fn log_stats(s: &cgroups::Stats) {
+    tracing::info!(
+        step = "stats",
+        cpu_usage_us = s.cpu_usage_us,
+        nr_periods = s.nr_periods,
+        nr_throttled = s.nr_throttled,
+        throttled_us = s.throttled_us,
+        memory_peak = s.memory_peak,
+        oom_kills = s.oom_kills,
+        "cgroup counters at exit"
+    );
 }
 
 /// The supervisor's state while the container runs.

@@ -77,3 +77,25 @@ fn many_sequential_runs_share_the_parent_and_leave_nothing() {
     }
     assert_parent_gone(&parent);
 }
+
+/// The VM lane exists to exercise the pure cgroup v2 back end: make sure it does.
+#[test]
+fn the_vm_lane_runs_on_pure_cgroup_v2() {
+    let layout = cgroups::detect().expect("layout");
+    if in_slow_vm() {
+        assert!(
+            matches!(layout, cgroups::Layout::Unified { .. }),
+            "VM layout: {layout:?}"
+        );
+    }
+    let run = run_yaml(&sh("true"));
+    run.expect_code(0);
+    let logged = run.step("cgroup");
+    assert!(
+        logged.iter().any(|l| l["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(layout.describe()))),
+        "the run log names the layout {}",
+        layout.describe()
+    );
+}
