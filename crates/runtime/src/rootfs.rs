@@ -67,8 +67,7 @@ pub fn pivot(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     nix::unistd::chdir(&plan.staging).map_err(fail("chdir to the staging root"))?;
     nix::unistd::pivot_root(".", ".").map_err(fail("pivot_root"))?;
     nix::unistd::fchdir(&old_root).map_err(fail("fchdir to the old root"))?;
-    mount(NONE, ".", NONE, MsFlags::MS_SLAVE | MsFlags::MS_REC, NONE)
-        .map_err(fail("making the old root a slave"))?;
+    // The whole tree is already rslave (assemble), so the detach stays ours.
     umount2(".", MntFlags::MNT_DETACH).map_err(fail("detaching the old root"))?;
     nix::unistd::chdir("/").map_err(fail("chdir /"))?;
     report(
