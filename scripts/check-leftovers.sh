@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails if containerctl left anything on this machine: cgroup dirs named
 # containerctl* at any hierarchy root, mounts mentioning containerctl,
-# containerctl processes, or container state dirs under /run/containerctl.
+# containerctl processes, container state dirs under /run/containerctl, or
+# placements still in its ledger.
 set -u
 bad=0
 for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do
@@ -14,8 +15,13 @@ if grep -q containerctl /proc/self/mountinfo; then
 fi
 procs=$(pgrep -a -f 'containerctl(-probe)? ' | grep -v -e check-leftovers -e pgrep || true)
 [ -n "$procs" ] && { echo "left behind: processes"; echo "$procs"; bad=1; }
-if [ -d /run/containerctl ] && [ -n "$(ls -A /run/containerctl 2>/dev/null)" ]; then
-  echo "left behind: state in /run/containerctl: $(ls /run/containerctl)"; bad=1
+# The ledger and its lock stay (they are shared by every run); containers do not.
+state=$(ls -A /run/containerctl 2>/dev/null | grep -v -x -e ledger.json -e ledger.lock || true)
+if [ -n "$state" ]; then
+  echo "left behind: state in /run/containerctl: $state"; bad=1
+fi
+if [ -f /run/containerctl/ledger.json ] && ! grep -q '"placements": {}' /run/containerctl/ledger.json; then
+  echo "left behind: placements in /run/containerctl/ledger.json"; cat /run/containerctl/ledger.json; bad=1
 fi
 [ $bad = 0 ] && echo "nothing left behind"
 exit $bad

@@ -4,10 +4,21 @@
 /// Bad input: a workload file that does not validate, or bad arguments.
 pub const USAGE: i32 = 2;
 
+/// The cores or GPUs asked for are not free now (and `--wait` was not given).
+pub const UNAVAILABLE: i32 = 3;
+
 /// The exit code for an error that stopped containerctl.
 pub fn code_for(error: &anyhow::Error) -> i32 {
     if error.downcast_ref::<spec::SpecError>().is_some() {
         return USAGE;
+    }
+    if let Some(e) = error.downcast_ref::<sched::SchedError>() {
+        return match e {
+            sched::SchedError::CpusUnavailable { .. }
+            | sched::SchedError::GpusUnavailable { .. } => UNAVAILABLE,
+            sched::SchedError::Conflict(_) => runtime::EXIT_RUNTIME_FAILURE,
+            _ => USAGE,
+        };
     }
     if let Some(e) = error.downcast_ref::<runtime::RuntimeError>() {
         return e.exit_code();

@@ -6,8 +6,11 @@
 
 mod cli;
 mod exit;
+mod gpus;
 mod host;
 mod logging;
+mod place;
+mod recorder;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +51,16 @@ enum Command {
     Validate(cli::validate::ValidateArgs),
     /// Print the OCI runtime config.json a workload file lowers to.
     Spec(cli::spec::SpecArgs),
+    /// Live per-core and per-container usage, like `docker stats`.
+    #[command(alias = "stats")]
+    Top(cli::top::TopArgs),
+    /// Redraw the graphs of a run record or experiment and summarise it.
+    Report(cli::report::ReportArgs),
+    /// Run one batch of workloads under several policies and compare them.
+    Experiment(cli::experiment::ExperimentArgs),
+    /// Generate synthetic request traces and replay them offline.
+    #[command(subcommand)]
+    Trace(cli::trace::TraceCommand),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +83,10 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(&globals, args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Spec(args) => cli::spec::run(args),
+        Command::Top(args) => cli::top::run(&globals, args),
+        Command::Report(args) => cli::report::run(args),
+        Command::Experiment(args) => cli::experiment::run(&globals, args),
+        Command::Trace(command) => cli::trace::run(command),
     };
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),

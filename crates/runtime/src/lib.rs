@@ -19,6 +19,7 @@ mod error;
 mod exec;
 mod id;
 mod init;
+mod ledger_store;
 mod mount_options;
 mod network;
 mod outcome;
@@ -36,6 +37,9 @@ mod sync;
 
 pub use error::{RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_RUNTIME_FAILURE};
 pub use id::{new_container_id, short_id};
+pub use ledger_store::{
+    current_owner, lock_ledger, owner_alive, read_ledger, LockedLedger, LEDGER_FILE, LEDGER_LOCK,
+};
 pub use outcome::{RunOutcome, Status, EXIT_KILLED, EXIT_TIMED_OUT};
 pub use plan::ChildPlan;
-pub use supervise::{run, Container, RunOptions};
+pub use supervise::{run, run_observed, Container, RunOptions};

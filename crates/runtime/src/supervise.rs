@@ -51,6 +51,21 @@ pub fn run(
     container: &Container,
     options: &RunOptions,
 ) -> Result<RunOutcome, RuntimeError> {
+    run_observed(spec, container, options, &mut |_| {})
+}
+
+/// Like [`run`], calling `on_started` with PID 1's host pid once it is in
+/// its cgroups. Threads the caller needs while the container runs (a
+/// metrics sampler) must be started there, never before: PID 1 is cloned
+/// from this process, and a clone of a multi-threaded process can inherit
+/// a lock (the allocator's, the log writer's) that another thread held at
+/// that instant, and then wait on it forever.
+pub fn run_observed(
+    spec: &Spec,
+    container: &Container,
+    options: &RunOptions,
+    on_started: &mut dyn FnMut(i32),
+) -> Result<RunOutcome, RuntimeError> {
     let state_dir = container.state_root.join(&container.id);
     let plan = ChildPlan::from_spec(
         spec,
@@ -82,6 +97,7 @@ pub fn run(
         .send(&ToChild::CgroupJoined)
         .map_err(RuntimeError::io("signalling the container", "socketpair"))?;
     tracing::info!(step = "cgroup-join", paths = ?cgroup.paths(), "container placed in its cgroups");
+    on_started(spawned.pid.as_raw());
 
     let mut watch = Watch::new(spawned.pid, options);
     let status = watch.until_exit(&channel, &spawned.pidfd, &signals)?;

@@ -12,7 +12,10 @@
 //! hostname: box1         # labels of 1-63 letters, digits, '-'; default: name
 //! cpu: 2                 # cores, > 0, at most 3 decimals (0.5), at most the host's CPUs
 //! memory: 512M           # bytes, or K/M/G/T (powers of 1024; Ki, KB, KiB, any case too), at least 1M
-//! gpu: true              # true/false, a count, or {count: N, memory: SIZE}; recorded only
+//! gpu: true              # true/false, a count, or {count: N, memory: SIZE} (shares a GPU)
+//! policy: least-loaded   # CPU placement: least-loaded, pack, spread, topology
+//! exclusive: true        # no other container of ours on its cores (needs a whole `cpu`)
+//! gpu_policy: best-fit   # GPU allocation: best-fit, first-fit, spread, pack, topology
 //! command: stress --cpu 2 --timeout 5   # split with shell quoting rules, not run by a shell
 //! args: ["/bin/sh", "-c", "echo hi"]    # ... or the argument list itself (exactly one of the two)
 //! env: {FOO: bar, N: 1}  # names non-empty without '='; scalar values become strings
@@ -38,6 +41,8 @@
 //!
 //! [`Spec`]: oci_spec::runtime::Spec
 
+mod assign;
+mod batch;
 mod bundle;
 pub mod cpulist;
 mod defaults;
@@ -54,12 +59,14 @@ mod yaml_error;
 #[cfg(test)]
 mod error_tests;
 
+pub use assign::{assign, Assignment, DeviceNode, ANNOTATION_CPUS, ANNOTATION_GPUS};
+pub use batch::load_batch;
 pub use bundle::load_bundle;
 pub use defaults::{default_capabilities, DEFAULT_DEVICES, DEFAULT_PATH};
 pub use error::{SpecError, DOCUMENT_KEY};
 pub use lower::{lower, OCI_VERSION};
 pub use values::MAX_NAME_LEN;
-pub use workload::{CpuCount, GpuRequest, HostFacts, UserSpec, Workload};
+pub use workload::{CpuCount, CpuPolicy, GpuPolicy, GpuRequest, HostFacts, UserSpec, Workload};
 
 use std::path::Path;
 

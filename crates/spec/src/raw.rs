@@ -26,6 +26,16 @@ pub struct RawWorkload {
     pub cpus: Option<Spanned<RawScalar>>,
     pub timeout: Option<Spanned<RawScalar>>,
     pub user: Option<Spanned<RawScalar>>,
+    pub policy: Option<Spanned<String>>,
+    pub exclusive: Option<Spanned<bool>>,
+    pub gpu_policy: Option<Spanned<String>>,
+}
+
+/// A file of several workloads: `containers:` and a list of workload mappings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    pub containers: Spanned<Vec<Spanned<RawWorkload>>>,
 }
 
 /// What each key expects, in words, for messages about a value of the wrong
@@ -52,6 +62,10 @@ pub fn expected_for(key: &str) -> Option<&'static str> {
         ("command", None) => "a command line string like \"stress --cpu 2\"",
         ("workdir", None) => "an absolute path like /tmp",
         ("name" | "hostname", None) => "a string",
+        ("policy", None) => "a CPU policy: least-loaded, pack, spread or topology",
+        ("gpu_policy", None) => "a GPU policy: best-fit, first-fit, spread, pack or topology",
+        ("exclusive", None) => "true or false",
+        ("containers", _) => "a list of workload mappings, each with at least `command` or `args`",
         (crate::error::DOCUMENT_KEY, None) => {
             "a mapping of workload keys, one `key: value` per line"
         }

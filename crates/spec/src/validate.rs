@@ -3,12 +3,14 @@
 //! file, line, column and key of the first problem found.
 
 use crate::error::SpecError;
-use crate::raw::{RawEnv, RawGpu, RawWorkload};
+use crate::raw::{RawEnv, RawGpu, RawScalar, RawWorkload};
 use crate::scalars::{
     cpu_count, cpus, gpu_count, memory, memory_size, positive_integer, timeout, user, workdir,
 };
 use crate::values::{check_hostname, check_name, check_no_nul};
 use crate::workload::{GpuRequest, HostFacts, Workload};
+use sched::cpu_policy::CpuPolicy;
+use sched::gpu_policy::GpuPolicy;
 use serde_saphyr::{Location, Spanned};
 use std::path::PathBuf;
 
@@ -16,10 +18,11 @@ use std::path::PathBuf;
 pub fn validate(raw: RawWorkload, file: &str, host: &HostFacts) -> Result<Workload, SpecError> {
     let check = Check { file };
     let args = check.program(raw.command, raw.args)?;
+    let cpu = raw.cpu;
     Ok(Workload {
         name: check.field("name", raw.name, |v| check_name(&v).map(|()| v))?,
         hostname: check.field("hostname", raw.hostname, |v| check_hostname(&v).map(|()| v))?,
-        cpu: check.field("cpu", raw.cpu, |v| cpu_count(&v, host))?,
+        cpu: check.field("cpu", cpu.clone(), |v| cpu_count(&v, host))?,
         memory: check.field("memory", raw.memory, |v| memory(&v))?,
         gpu: match raw.gpu {
             Some(gpu) => check.gpu(gpu)?,
@@ -37,6 +40,13 @@ pub fn validate(raw: RawWorkload, file: &str, host: &HostFacts) -> Result<Worklo
         cpus: check.field("cpus", raw.cpus, |v| cpus(&v, host))?,
         timeout: check.field("timeout", raw.timeout, |v| timeout(&v))?,
         user: check.field("user", raw.user, |v| user(&v))?,
+        policy: check.field("policy", raw.policy, |v| {
+            v.parse::<CpuPolicy>().map_err(|e| e.to_string())
+        })?,
+        gpu_policy: check.field("gpu_policy", raw.gpu_policy, |v| {
+            v.parse::<GpuPolicy>().map_err(|e| e.to_string())
+        })?,
+        exclusive: check.exclusive(raw.exclusive, cpu.as_ref())?,
     })
 }
 
@@ -106,6 +116,28 @@ impl Check<'_> {
                 }
                 Ok(list.into_iter().map(|arg| arg.value).collect())
             }
+        }
+    }
+
+    /// `exclusive: true` needs a whole number of cores in `cpu`.
+    fn exclusive(
+        &self,
+        exclusive: Option<Spanned<bool>>,
+        cpu: Option<&Spanned<RawScalar>>,
+    ) -> Result<bool, SpecError> {
+        let Some(exclusive) = exclusive.filter(|e| e.value) else {
+            return Ok(false);
+        };
+        let whole = cpu.is_some_and(|c| matches!(c.value, RawScalar::Int(_)))
+            || cpu.is_some_and(|c| matches!(&c.value, RawScalar::Float(x) if x.fract() == 0.0));
+        if whole {
+            Ok(true)
+        } else {
+            Err(self.err(
+                &exclusive.referenced,
+                "exclusive",
+                "needs a whole number of cores in `cpu` (e.g. cpu: 1); a fractional cpu shares cores",
+            ))
         }
     }
 

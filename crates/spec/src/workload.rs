@@ -25,14 +25,10 @@ impl CpuCount {
     }
 }
 
-/// GPUs asked for. Recorded only: placement is the scheduler's job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GpuRequest {
-    /// Number of GPUs, at least 1.
-    pub count: u32,
-    /// Memory wanted on each GPU, in bytes.
-    pub memory: Option<u64>,
-}
+/// GPUs asked for: `count` whole GPUs, or `memory` bytes on each of `count` GPUs.
+pub use sched::gpu_policy::GpuRequest;
+/// Placement policies a workload may name.
+pub use sched::{cpu_policy::CpuPolicy, gpu_policy::GpuPolicy};
 
 /// The numeric user and group the workload runs as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +58,12 @@ pub struct Workload {
     pub cpus: Option<Vec<u32>>,
     pub timeout: Option<Duration>,
     pub user: Option<UserSpec>,
+    /// CPU placement policy; the caller's default when not given.
+    pub policy: Option<CpuPolicy>,
+    /// GPU allocation policy; the caller's default when not given.
+    pub gpu_policy: Option<GpuPolicy>,
+    /// Its cores are given to no other container while it runs.
+    pub exclusive: bool,
 }
 
 impl Workload {
@@ -80,6 +82,9 @@ impl Workload {
             cpus: None,
             timeout: None,
             user: None,
+            policy: None,
+            gpu_policy: None,
+            exclusive: false,
         }
     }
 }

@@ -1,7 +1,12 @@
 //! One file per command. `Globals` are the options every command shares.
 
+pub mod experiment;
+pub mod placed;
+pub mod report;
 pub mod run;
 pub mod spec;
+pub mod top;
+pub mod trace;
 pub mod validate;
 
 use std::path::PathBuf;

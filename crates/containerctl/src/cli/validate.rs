@@ -1,5 +1,6 @@
-//! `containerctl validate FILE`: parse and check a workload without running
-//! it; exit 0 and a one-line summary, or the error (file:line:column) and 2.
+//! `containerctl validate FILE`: parse and check a workload file (or a file
+//! of several, `containers:`) without running it; exit 0 and a one-line
+//! summary per workload, or the error (file:line:column) and 2.
 
 use std::path::PathBuf;
 
@@ -10,11 +11,17 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<i32> {
-    let workload = spec::load_workload(&args.file, &crate::host::facts()?)?;
-    println!(
-        "{}: ok ({})",
-        args.file.display(),
-        super::run::summary(&workload)
-    );
+    let batch = spec::load_batch(&args.file, &crate::host::facts()?)?;
+    for workload in &batch {
+        let name = match (&workload.name, batch.len()) {
+            (Some(name), 2..) => format!(" {name}"),
+            _ => String::new(),
+        };
+        println!(
+            "{}{name}: ok ({})",
+            args.file.display(),
+            super::placed::summary(workload)
+        );
+    }
     Ok(0)
 }

@@ -30,9 +30,15 @@ fn successful_run_leaves_nothing() {
     assert_parent_gone(&parent);
     let state = run.state_root.path().join("state");
     let left: Vec<_> = std::fs::read_dir(&state)
-        .map(|d| d.flatten().collect())
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
-    assert!(left.is_empty(), "state root holds {left:?}");
+    let shared = [runtime::LEDGER_FILE, runtime::LEDGER_LOCK];
+    assert!(
+        left.iter().all(|name| shared.iter().any(|s| name == *s)),
+        "state root holds {left:?}"
+    );
+    let ledger = runtime::read_ledger(&state.join(runtime::LEDGER_FILE)).expect("ledger");
+    assert!(ledger.placements.is_empty(), "{ledger:?}");
 }
 
 #[test]

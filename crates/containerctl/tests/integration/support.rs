@@ -67,7 +67,22 @@ pub struct Run {
     pub stderr: String,
     pub logs: Vec<Value>,
     pub state_root: tempfile::TempDir,
+    /// The state root the run used (its ledger is there).
+    pub state: PathBuf,
     pub cgroup_parent: String,
+}
+
+impl Run {
+    /// The run's record directory (under the temp dir's records/).
+    pub fn record_dir(&self) -> PathBuf {
+        let records = self.state_root.path().join("records");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&records)
+            .unwrap_or_else(|e| panic!("{}: {e}", records.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        assert_eq!(dirs.len(), 1, "one record dir expected: {dirs:?}");
+        dirs.remove(0)
+    }
 }
 
 pub struct RunBuilder {
@@ -75,6 +90,7 @@ pub struct RunBuilder {
     args: Vec<String>,
     cgroup_parent: String,
     bundle: Option<PathBuf>,
+    shared_state: Option<PathBuf>,
 }
 
 pub fn run_yaml(yaml: &str) -> Run {
@@ -88,7 +104,14 @@ impl RunBuilder {
             args: Vec::new(),
             cgroup_parent: cgroups::DEFAULT_PARENT.to_string(),
             bundle: None,
+            shared_state: None,
         }
+    }
+
+    /// Use this state root (shared with other runs: one ledger) instead of a fresh one.
+    pub fn state(mut self, dir: &Path) -> RunBuilder {
+        self.shared_state = Some(dir.to_path_buf());
+        self
     }
 
     /// Run an OCI bundle instead of the YAML.
@@ -113,10 +136,15 @@ impl RunBuilder {
         let state_root = tempfile::tempdir().expect("state root");
         let file = state_root.path().join("workload.yaml");
         std::fs::write(&file, &self.yaml).expect("write workload");
+        let state = self
+            .shared_state
+            .clone()
+            .unwrap_or_else(|| state_root.path().join("state"));
         let mut command = Command::new(containerctl());
         command
+            .env("CONTAINERCTL_RECORD_DIR", state_root.path().join("records"))
             .args(["--log-format", "json", "--root"])
-            .arg(state_root.path().join("state"))
+            .arg(&state)
             .args(["--cgroup-parent", &self.cgroup_parent, "run"])
             .args(&self.args);
         match &self.bundle {
@@ -133,6 +161,7 @@ impl RunBuilder {
             child,
             Pending {
                 state_root,
+                state,
                 cgroup_parent: self.cgroup_parent,
             },
         )
@@ -146,6 +175,7 @@ impl RunBuilder {
 
 pub struct Pending {
     state_root: tempfile::TempDir,
+    state: PathBuf,
     cgroup_parent: String,
 }
 
@@ -188,6 +218,7 @@ impl Pending {
             stderr,
             logs,
             state_root: self.state_root,
+            state: self.state,
             cgroup_parent: self.cgroup_parent,
         }
     }
@@ -230,8 +261,13 @@ impl Run {
         for dir in cgroup_dirs(&self.cgroup_parent, &id) {
             assert!(!dir.exists(), "cgroup {} left behind", dir.display());
         }
-        let state = self.state_root.path().join("state").join(&id);
+        let state = self.state.join(&id);
         assert!(!state.exists(), "state dir {} left behind", state.display());
+        let ledger = runtime::read_ledger(&self.state.join(runtime::LEDGER_FILE)).expect("ledger");
+        assert!(
+            !ledger.placements.contains_key(&id),
+            "placement of {id} left in the ledger"
+        );
         if let Some(pid) = self.host_pid() {
             assert!(
                 !Path::new(&format!("/proc/{pid}")).exists() || is_zombie_or_reused(pid),
