@@ -111,8 +111,9 @@ fn descriptors_containerctl_inherits_do_not_reach_the_workload() {
     let out = std::process::Command::new("/bin/sh")
         .arg("-c")
         .arg(format!(
-            "exec 7</etc/hostname 8</ ; exec {} -q --root {}/state run {}",
+            "exec 7</etc/hostname 8</ ; exec {} -q --root {}/state run --record-dir {}/records {}",
             containerctl(),
+            dir.path().display(),
             dir.path().display(),
             file.display()
         ))
