@@ -7,9 +7,23 @@ pub const USAGE: i32 = 2;
 /// The cores or GPUs asked for are not free now (and `--wait` was not given).
 pub const UNAVAILABLE: i32 = 3;
 
+/// A bad combination of command-line arguments (exit code [`USAGE`]).
+#[derive(Debug)]
+pub struct BadUsage(pub String);
+
+impl std::fmt::Display for BadUsage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadUsage {}
+
 /// The exit code for an error that stopped containerctl.
 pub fn code_for(error: &anyhow::Error) -> i32 {
-    if error.downcast_ref::<spec::SpecError>().is_some() {
+    if error.downcast_ref::<spec::SpecError>().is_some()
+        || error.downcast_ref::<BadUsage>().is_some()
+    {
         return USAGE;
     }
     if let Some(e) = error.downcast_ref::<sched::SchedError>() {

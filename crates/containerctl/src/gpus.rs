@@ -17,7 +17,10 @@ pub fn inventory(file: Option<&Path>) -> anyhow::Result<GpuInventory> {
             Ok(Some(real)) => real,
             Ok(None) => GpuInventory::simulated_default(),
             Err(reason) => {
-                tracing::debug!(step = "gpu", "no NVIDIA driver: {reason}");
+                tracing::info!(
+                    step = "gpu",
+                    "no NVIDIA GPU through NVML ({reason:#}): using the simulated inventory"
+                );
                 GpuInventory::simulated_default()
             }
         },
@@ -57,13 +60,24 @@ fn nvml_inventory() -> anyhow::Result<Option<GpuInventory>> {
 }
 
 /// Device nodes a container needs for real GPUs `indices`: /dev/nvidiaN of
-/// each (N = the index, which is the minor number on standard installs) and
-/// the driver's shared control nodes. Missing nodes are skipped.
+/// each (N = the device's minor number, which NVML gives; NVML's index is
+/// PCI order and need not match) and the driver's shared control nodes.
+/// Missing nodes are skipped.
 pub fn device_nodes(inventory: &GpuInventory, indices: &[u32]) -> Vec<spec::DeviceNode> {
     if inventory.is_simulated() {
         return Vec::new();
     }
-    let mut paths: Vec<String> = indices.iter().map(|i| format!("/dev/nvidia{i}")).collect();
+    let minors: Vec<u32> = match nvml_wrapper::Nvml::init() {
+        Ok(nvml) => indices
+            .iter()
+            .filter_map(|&i| nvml.device_by_index(i).and_then(|d| d.minor_number()).ok())
+            .collect(),
+        Err(e) => {
+            tracing::warn!(step = "gpu", "NVML went away: no GPU device nodes ({e})");
+            Vec::new()
+        }
+    };
+    let mut paths: Vec<String> = minors.iter().map(|m| format!("/dev/nvidia{m}")).collect();
     paths.extend(["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"].map(String::from));
     paths
         .into_iter()

@@ -56,6 +56,8 @@ pub fn lock_ledger(state_root: &Path) -> Result<(LockedLedger, Vec<Placement>), 
 /// Reads the ledger file; a missing file is an empty ledger.
 pub fn read_ledger(path: &Path) -> Result<Ledger, RuntimeError> {
     match std::fs::read(path) {
+        // An empty file is what a crash between create and write can leave.
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Ledger::default()),
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| RuntimeError::Io {
             what: "reading ledger (remove the file if no container of ours runs)",
             path: path.to_path_buf(),
@@ -77,6 +79,7 @@ impl LockedLedger {
         })?;
         let mut file = File::create(&temp).map_err(RuntimeError::io("writing ledger", &temp))?;
         file.write_all(&text)
+            .and_then(|()| file.sync_all())
             .map_err(RuntimeError::io("writing ledger", &temp))?;
         std::fs::rename(&temp, &self.path).map_err(RuntimeError::io("replacing ledger", &self.path))
     }

@@ -140,9 +140,25 @@ pub fn place_cpus(
         "core"
     };
     let cands = view.candidates(req.exclusive);
+    let request = || format!("{want} {adjective}{}", if want == 1 { "" } else { "s" });
     if want > cands.len() as u64 {
-        let request = format!("{want} {adjective}{}", if want == 1 { "" } else { "s" });
-        return Err(refusal(topo, ledger, &view, request, &cands, req.exclusive));
+        return Err(refusal(
+            topo,
+            ledger,
+            &view,
+            request(),
+            &cands,
+            req.exclusive,
+        ));
+    }
+    if req.exclusive && view.pool_users && want >= view.candidates(false).len() as u64 {
+        return Err(SchedError::CpusUnavailable {
+            request: request(),
+            free: format!(
+                "it would leave no core for the containers on the shared pool ({})",
+                pool_users(ledger)
+            ),
+        });
     }
     let want = want as usize; // fits: it is at most cands.len()
     let chosen = match policy {
@@ -154,6 +170,36 @@ pub fn place_cpus(
         CpuPolicy::Topology => take_topology(topo, &view, &cands, want),
     };
     Ok(view.choice(topo, chosen, &cands, true, req.exclusive, millis))
+}
+
+/// The shared pool: every topology CPU no placement holds exclusively.
+pub fn shared_pool(topo: &Topology, ledger: &Ledger) -> Vec<u32> {
+    let view = View::new(topo, ledger, &CpuLoad::default());
+    let cpus = topo.cpus();
+    view.candidates(false)
+        .into_iter()
+        .map(|i| cpus[i].id)
+        .collect()
+}
+
+/// Names of the shared-pool placements, for a refusal (at most six).
+fn pool_users(ledger: &Ledger) -> String {
+    let names: Vec<&str> = ledger
+        .placements
+        .values()
+        .filter(|p| !p.cpu.pinned)
+        .map(|p| {
+            if p.name.is_empty() {
+                p.id.as_str()
+            } else {
+                p.name.as_str()
+            }
+        })
+        .collect();
+    match names.len() {
+        0..=6 => names.join(", "),
+        n => format!("{} and {} more", names[..6].join(", "), n - 6),
+    }
 }
 
 /// Pins chosen by the user (`cpus:`): refused if a CPU is not in the
@@ -214,6 +260,15 @@ pub fn place_fixed(
         return Err(SchedError::CpusUnavailable {
             request,
             free: format!("{holders}; free cores: {free}"),
+        });
+    }
+    if req.exclusive && view.pool_users && positions.len() >= view.candidates(false).len() {
+        return Err(SchedError::CpusUnavailable {
+            request,
+            free: format!(
+                "it would leave no core for the containers on the shared pool ({})",
+                pool_users(ledger)
+            ),
         });
     }
     let millis = (req.millis != 0).then_some(req.millis);

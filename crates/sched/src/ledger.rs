@@ -83,6 +83,10 @@ pub struct Ledger {
     pub placements: BTreeMap<String, Placement>,
     #[serde(default)]
     pub load: Option<LoadSnapshot>,
+    /// Which GPU inventory the live GPU grants index into (its GPUs'
+    /// UUIDs), so runs with another inventory do not misread them.
+    #[serde(default)]
+    pub gpu_inventory: Option<String>,
 }
 
 impl Ledger {
@@ -142,8 +146,11 @@ impl Ledger {
     fn check_cpus(&self, new: &Placement) -> Result<(), SchedError> {
         let mine: BTreeSet<u32> = new.cpu.cpus.iter().copied().collect();
         for other in self.placements.values() {
-            // Sharing is fine unless one side is exclusive.
-            if !new.cpu.exclusive && !other.cpu.exclusive {
+            // Sharing is fine unless one side is exclusive; an exclusive
+            // placement may overlap the shared pool, which then shrinks
+            // (see `resize_pool`).
+            if !new.cpu.exclusive && !other.cpu.exclusive || new.cpu.exclusive && !other.cpu.pinned
+            {
                 continue;
             }
             let overlap: Vec<u32> = other
@@ -195,6 +202,27 @@ impl Ledger {
             }
         }
         Ok(())
+    }
+
+    /// Sets the cores of every shared-pool (unpinned) placement to `pool`;
+    /// returns the ids of those whose cores changed, whose cpusets the
+    /// caller must then rewrite. Called after every exclusive placement
+    /// and release, as the kubelet's static CPU manager shrinks and grows
+    /// its shared pool.
+    pub fn resize_pool(&mut self, pool: &[u32]) -> Vec<String> {
+        let mut changed = Vec::new();
+        for p in self.placements.values_mut() {
+            if !p.cpu.pinned && p.cpu.cpus != pool {
+                p.cpu.cpus = pool.to_vec();
+                changed.push(p.id.clone());
+            }
+        }
+        changed
+    }
+
+    /// Whether some live placement runs on the shared pool.
+    pub fn has_pool_users(&self) -> bool {
+        self.placements.values().any(|p| !p.cpu.pinned)
     }
 
     /// Removes and returns a container's placement.

@@ -42,9 +42,24 @@ pub struct ExperimentArgs {
     /// Simulated GPU inventory file instead of NVML or the built-in one.
     #[arg(long, value_name = "FILE", env = "CONTAINERCTL_GPUS")]
     pub gpus: Option<PathBuf>,
+    /// Name of the experiment directory (default: `<UTC time>-<file stem>`).
+    #[arg(long)]
+    pub name: Option<String>,
     /// Seconds to let the machine settle between policies.
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     pub settle: f64,
+}
+
+impl Drop for Job {
+    /// A run still going when the experiment stops early (an error) is
+    /// stopped like Ctrl-C would: SIGTERM, which it forwards, then waited for.
+    fn drop(&mut self) {
+        if self.code.is_none() {
+            let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// How often the experiment polls its runs and measures fragmentation.
@@ -53,13 +68,33 @@ const POLL: Duration = Duration::from_millis(100);
 pub fn run(globals: &Globals, args: ExperimentArgs) -> anyhow::Result<i32> {
     let host = crate::host::facts()?;
     let batch = spec::load_batch(&args.file, &host)?;
+    let mut names: Vec<String> = args.policies.iter().map(ToString::to_string).collect();
+    names.sort();
+    if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
+        let message = format!(
+            "--policy {} is given twice (policies are compared by name)",
+            twice[0]
+        );
+        return Err(crate::exit::BadUsage(message).into());
+    }
     let inventory = crate::gpus::inventory(args.gpus.as_deref())?;
     let stem = args
         .file
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("batch");
-    let root = args.out.join(format!("{}-{stem}", recorder::utc_stamp()));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{stem}", recorder::utc_stamp()));
+    let root = args.out.join(name);
+    if root.exists() {
+        let message = format!(
+            "{} already exists: give another --name or remove it",
+            root.display()
+        );
+        return Err(crate::exit::BadUsage(message).into());
+    }
     std::fs::create_dir_all(root.join(record::GRAPHS_DIR))
         .with_context(|| format!("creating {}", root.display()))?;
     tracing::info!(step = "experiment", dir = %root.display(), "{} workloads × {} policies; GPU inventory: {}", batch.len(), args.policies.len(), inventory.describe());
@@ -106,15 +141,7 @@ fn run_policy(
     dir: &Path,
 ) -> anyhow::Result<(PolicyResult, usize)> {
     let rec = Recorder::create(dir)?;
-    let interval = Duration::try_from_secs_f64(args.sample_interval)
-        .ok()
-        .filter(|d| *d >= Duration::from_millis(10))
-        .with_context(|| {
-            format!(
-                "--sample-interval {}: give at least 0.01 s",
-                args.sample_interval
-            )
-        })?;
+    let interval = super::execute::sample_interval(args.sample_interval)?;
     let sampler = Sampler::start(
         rec.clone(),
         interval,
@@ -199,7 +226,9 @@ fn wait_all(globals: &Globals, inventory: &GpuInventory, jobs: &mut [Job]) -> an
                 job.code = Some(status.code().unwrap_or(128 + 9));
             }
         }
-        let ledger = runtime::read_ledger(&globals.state_root.join(runtime::LEDGER_FILE))?;
+        // A ledger being replaced at this instant reads as empty: one poll.
+        let ledger = runtime::read_ledger(&globals.state_root.join(runtime::LEDGER_FILE))
+            .unwrap_or_default();
         let pending: Vec<GpuRequest> = jobs
             .iter()
             .filter(|j| j.code.is_none() && !ledger.placements.values().any(|p| p.name == j.name))

@@ -69,6 +69,6 @@ fn run_bundle(run: &placed::Run, dir: &std::path::Path) -> anyhow::Result<i32> {
     let span = tracing::info_span!("container", id = runtime::short_id(&id));
     let _entered = span.enter();
     tracing::info!(step = "spec", id = %id, "OCI bundle {}", dir.display());
-    let outcome = placed::execute(run, &mut oci, &id, &mut |_| {})?;
+    let outcome = super::execute::execute(run, &mut oci, &id, &mut |_| {})?;
     Ok(outcome.exit_code())
 }

@@ -3,16 +3,16 @@
 //! cores, GPUs, CPU %, memory, pids, like `docker stats`. Redraws in place
 //! on a terminal; prints one table per interval otherwise.
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
 use metrics::CpuSampler;
 
 use super::Globals;
+use crate::recorder::UsageRates;
 
 #[derive(Debug, clap::Args)]
 pub struct TopArgs {
@@ -31,17 +31,18 @@ pub fn run(globals: &Globals, args: TopArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("--interval {}: give at least 0.05 seconds", args.interval))?;
     let layout = cgroups::detect()?;
     let mut cores = CpuSampler::new(Path::new("/proc"))?;
-    let mut previous: HashMap<String, (u64, Instant)> = HashMap::new();
+    let mut rates = UsageRates::default();
     let terminal = std::io::stdout().is_terminal();
     let mut shown = 0;
     while args.iterations.is_none_or(|n| shown < n) {
         std::thread::sleep(interval);
         let sample = cores.sample()?;
-        let ledger = runtime::read_ledger(&globals.state_root.join(runtime::LEDGER_FILE))?;
+        let placements = crate::place::live_placements(&globals.state_root);
+        rates.keep_only(placements.iter().map(|p| p.id.as_str()));
         let mut frame = core_table(&sample.utilisation.per_cpu).to_string();
         frame.push('\n');
         frame.push_str(
-            &container_table(&ledger, &layout, &globals.cgroup_parent, &mut previous).to_string(),
+            &container_table(&placements, &layout, &globals.cgroup_parent, &mut rates).to_string(),
         );
         if terminal {
             print!("\x1b[2J\x1b[H");
@@ -65,10 +66,10 @@ fn core_table(per_cpu: &std::collections::BTreeMap<u32, f64>) -> Table {
 }
 
 fn container_table(
-    ledger: &sched::Ledger,
+    placements: &[sched::Placement],
     layout: &cgroups::Layout,
     parent: &str,
-    previous: &mut HashMap<String, (u64, Instant)>,
+    rates: &mut UsageRates,
 ) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
@@ -80,14 +81,11 @@ fn container_table(
         "MEM USAGE / LIMIT",
         "PIDS",
     ]);
-    for p in ledger.placements.values() {
+    for p in placements {
         let stats = cgroups::open(layout, parent, &p.id).stats().ok();
-        let now = Instant::now();
-        let cpu = stats.as_ref().and_then(|s| {
-            previous
-                .insert(p.id.clone(), (s.cpu_usage_us, now))
-                .map(|(usage, at)| metrics::cpu_percent(usage, s.cpu_usage_us, now - at))
-        });
+        let cpu = stats
+            .as_ref()
+            .and_then(|s| rates.percent(&p.id, s.cpu_usage_us));
         let gpus: Vec<String> = p.gpus.iter().map(|g| g.gpu.to_string()).collect();
         table.add_row(vec![
             runtime::short_id(&p.id).to_string(),
@@ -111,7 +109,7 @@ fn container_table(
                 .map_or_else(|| "-".into(), |s| s.pids_current.to_string()),
         ]);
     }
-    if ledger.placements.is_empty() {
+    if placements.is_empty() {
         table.add_row(vec!["(no containers running)"]);
     }
     table

@@ -20,7 +20,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<i32> {
         println!(
             "{}{name}: ok ({})",
             args.file.display(),
-            super::placed::summary(workload)
+            super::decision_log::summary(workload)
         );
     }
     Ok(0)

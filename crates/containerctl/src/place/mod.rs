@@ -1,10 +1,13 @@
 //! Placement glue for the CLI: takes the ledger lock, repairs it, refreshes
-//! the load sample, asks `sched` for a decision, records the placement, and
-//! hands back a [`Held`] guard that releases it when the container ends
+//! the load sample, asks `sched` for a decision, records the placement,
+//! shrinks the shared pool around new exclusive cores (rewriting the
+//! cpusets of the containers on it), and hands back a [`Held`] guard that
+//! releases the placement and grows the pool back when the container ends
 //! (success, failure or Ctrl-C). With `wait`, a request that cannot be met
-//! now is retried until it can (a queue in arrival order of retries).
+//! now is retried every [`RETRY`] until it can (no ordering among waiters).
 
 mod load;
+mod pool;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,7 +17,9 @@ use sched::cpu_policy::CpuLoad;
 use sched::gpu::GpuInventory;
 use sched::place::{self, Decision, Policies, Request};
 use sched::topology::Topology;
-use sched::SchedError;
+use sched::{Ledger, SchedError};
+
+pub use pool::{sync_pool, CgroupPlace};
 
 /// How often a queued request tries again.
 const RETRY: Duration = Duration::from_millis(200);
@@ -24,6 +29,7 @@ pub struct Machine<'a> {
     pub state_root: &'a Path,
     pub topology: &'a Topology,
     pub inventory: &'a GpuInventory,
+    pub cgroups: &'a CgroupPlace,
 }
 
 /// A decision and the guard holding it.
@@ -47,33 +53,49 @@ pub fn place(
     let owner = runtime::current_owner()?;
     let started = std::time::Instant::now();
     let mut announced = false;
+    let mut fresh = None;
     loop {
+        let raw = load::read_raw()?;
         let (mut locked, repaired) = runtime::lock_ledger(machine.state_root)?;
         for stale in &repaired {
             tracing::warn!(step = "placement", container = %stale.name, "released the placement of {} ({}): its owner process {} is gone", stale.name, stale.id, stale.owner.pid);
         }
-        load::refresh(&mut locked.ledger)?;
+        if let Some(before) = load::refresh(&mut locked.ledger, raw, fresh.take()) {
+            drop(locked); // sample without holding the lock, then decide again
+            fresh = Some(load::sample_after(&before)?);
+            continue;
+        }
         let load = place::cpu_load(locked.ledger.load.as_ref());
-        let decided = place::decide(
-            machine.topology,
-            &load,
-            machine.inventory,
-            &locked.ledger,
-            request,
-            policies,
-        );
+        let decided = same_inventory(&locked.ledger, request, machine.inventory).and_then(|()| {
+            place::decide(
+                machine.topology,
+                &load,
+                machine.inventory,
+                &locked.ledger,
+                request,
+                policies,
+            )
+        });
         match decided {
             Ok(decision) => {
                 let entry = place::placement(id, name, owner, now_ms(), &decision);
                 locked
                     .ledger
                     .insert(entry, &machine.inventory.memory_by_index())?;
+                if !decision.gpu.as_ref().is_none_or(|g| g.grants.is_empty()) {
+                    locked.ledger.gpu_inventory = Some(fingerprint(machine.inventory));
+                }
+                let resized = pool::resize(&mut locked.ledger, machine.topology);
                 locked.save()?;
-                let waited = announced.then(|| started.elapsed());
+                pool::apply(machine.cgroups, &locked.ledger, &resized);
+                drop(locked);
                 let held = Held {
                     state_root: machine.state_root.to_path_buf(),
                     id: id.to_string(),
+                    topology: machine.topology.clone(),
+                    cgroups: machine.cgroups.clone(),
                 };
+                let waited = announced.then(|| started.elapsed());
                 return Ok(Placed {
                     decision,
                     _held: held,
@@ -87,27 +109,53 @@ pub fn place(
                     tracing::info!(step = "placement", "queued: {e}; waiting (--wait)");
                     announced = true;
                 }
-                if repaired.is_empty() {
-                    drop(locked);
-                } else {
-                    locked.save()?;
-                }
+                locked.save()?;
+                drop(locked);
                 std::thread::sleep(RETRY);
             }
             Err(e) => {
-                if !repaired.is_empty() {
-                    locked.save()?;
-                }
+                locked.save()?;
                 return Err(e.into());
             }
         }
     }
 }
 
+/// The identity of an inventory as the ledger keeps it.
+fn fingerprint(inventory: &GpuInventory) -> String {
+    inventory
+        .gpus
+        .iter()
+        .map(|g| g.uuid.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// GPU grants index into one inventory: a run with another (a different
+/// `--gpus` file, or NVML against a simulated one) waits or is refused
+/// while grants of the first are live.
+fn same_inventory(
+    ledger: &Ledger,
+    request: &Request,
+    inventory: &GpuInventory,
+) -> Result<(), SchedError> {
+    let in_use = ledger.placements.values().any(|p| !p.gpus.is_empty());
+    match (&request.gpu, &ledger.gpu_inventory) {
+        (Some(gpu), Some(theirs)) if in_use && *theirs != fingerprint(inventory) => Err(SchedError::GpusUnavailable {
+            request: gpu.describe(),
+            free: format!(
+                "GPUs of another inventory ({theirs}) are in use by running containers; this run uses {}",
+                inventory.describe()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `request` could be placed on this machine with nothing else
 /// running: waiting for one that cannot would wait forever.
 fn fits_when_idle(machine: &Machine, request: &Request, policies: Policies) -> bool {
-    let idle = sched::Ledger::default();
+    let idle = Ledger::default();
     place::decide(
         machine.topology,
         &CpuLoad::default(),
@@ -117,6 +165,20 @@ fn fits_when_idle(machine: &Machine, request: &Request, policies: Policies) -> b
         policies,
     )
     .is_ok()
+}
+
+/// The live placements under `state_root`, read without the lock (the
+/// file is replaced atomically): those whose owner has died are left out.
+pub fn live_placements(state_root: &Path) -> Vec<sched::Placement> {
+    runtime::read_ledger(&state_root.join(runtime::LEDGER_FILE))
+        .map(|ledger| {
+            ledger
+                .placements
+                .into_values()
+                .filter(|p| runtime::owner_alive(&p.owner))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Milliseconds since the Unix epoch.
@@ -131,14 +193,27 @@ pub fn now_ms() -> u64 {
 pub struct Held {
     state_root: PathBuf,
     id: String,
+    topology: Topology,
+    cgroups: CgroupPlace,
 }
 
 impl Held {
     fn release(&self) -> anyhow::Result<()> {
         let (mut locked, _) = runtime::lock_ledger(&self.state_root)?;
-        if locked.ledger.release(&self.id).is_some() {
-            locked.save().context("saving the ledger")?;
+        if locked.ledger.release(&self.id).is_none() {
+            return Ok(());
         }
+        if !locked
+            .ledger
+            .placements
+            .values()
+            .any(|p| !p.gpus.is_empty())
+        {
+            locked.ledger.gpu_inventory = None;
+        }
+        let resized = pool::resize(&mut locked.ledger, &self.topology);
+        locked.save().context("saving the ledger")?;
+        pool::apply(&self.cgroups, &locked.ledger, &resized);
         Ok(())
     }
 }

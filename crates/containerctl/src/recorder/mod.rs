@@ -4,6 +4,7 @@
 //! the time every `time_s` is measured from, so that the several processes
 //! of an experiment that append to one directory agree on it.
 
+mod rates;
 mod rows;
 mod sampler;
 
@@ -13,8 +14,9 @@ use anyhow::Context;
 use record::RecordDir;
 use serde::{Deserialize, Serialize};
 
+pub use rates::UsageRates;
 pub use rows::{affinity_row, gpu_row};
-pub use sampler::{CgroupPlace, Sampler, Targets};
+pub use sampler::{Sampler, Targets};
 
 const ORIGIN_FILE: &str = "origin.json";
 

@@ -4,17 +4,17 @@
 //! the rows to cpu_metrics.csv. It blocks every signal, so Ctrl-C still
 //! reaches the supervisor's signalfd, and it measures its own CPU time.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use cgroups::{CgroupManager, Layout};
+use cgroups::CgroupManager;
 use metrics::CpuSampler;
 use record::CpuMetricRow;
 
-use super::Recorder;
+use super::{Recorder, UsageRates};
+use crate::place::CgroupPlace;
 
 /// Which containers to sample.
 #[derive(Debug, Clone)]
@@ -30,13 +30,6 @@ pub struct Sampler {
     stop: mpsc::Sender<()>,
     thread: JoinHandle<Duration>,
     started: Instant,
-}
-
-/// Where container cgroups live.
-#[derive(Debug, Clone)]
-pub struct CgroupPlace {
-    pub layout: Layout,
-    pub parent: String,
 }
 
 impl Sampler {
@@ -179,7 +172,7 @@ fn split_of(now: &metrics::ProcStat, before: &metrics::ProcStat, cpu: u32) -> Op
 struct Containers {
     targets: Targets,
     cgroups: CgroupPlace,
-    previous: HashMap<String, (u64, Instant)>,
+    rates: UsageRates,
 }
 
 impl Containers {
@@ -187,7 +180,7 @@ impl Containers {
         Containers {
             targets,
             cgroups,
-            previous: HashMap::new(),
+            rates: UsageRates::default(),
         }
     }
 
@@ -195,29 +188,23 @@ impl Containers {
     fn current(&self) -> Vec<(String, String)> {
         match &self.targets {
             Targets::One { name, id } => vec![(name.clone(), id.clone())],
-            Targets::Ledger { state_root } => {
-                runtime::read_ledger(&state_root.join(runtime::LEDGER_FILE))
-                    .map(|ledger| {
-                        ledger
-                            .placements
-                            .values()
-                            .map(|p| (p.name.clone(), p.id.clone()))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            }
+            Targets::Ledger { state_root } => crate::place::live_placements(state_root)
+                .into_iter()
+                .map(|p| (p.name, p.id))
+                .collect(),
         }
     }
 
     fn rows(&mut self, time_s: f64) -> Vec<CpuMetricRow> {
+        let current = self.current();
+        self.rates
+            .keep_only(current.iter().map(|(_, id)| id.as_str()));
         let mut rows = Vec::new();
-        for (name, id) in self.current() {
+        for (name, id) in current {
             let cgroup = cgroups::open(&self.cgroups.layout, &self.cgroups.parent, &id);
             let Ok(stats) = cgroup.stats() else { continue };
-            let now = Instant::now();
-            let cpu_pct = match self.previous.insert(id.clone(), (stats.cpu_usage_us, now)) {
-                Some((usage, at)) => metrics::cpu_percent(usage, stats.cpu_usage_us, now - at),
-                None => continue, // the first reading only sets the baseline
+            let Some(cpu_pct) = self.rates.percent(&id, stats.cpu_usage_us) else {
+                continue;
             };
             rows.push(CpuMetricRow {
                 time_s,

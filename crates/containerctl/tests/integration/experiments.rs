@@ -6,11 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{containerctl, probe, require_root, sh, RunBuilder, CPU_BOUND};
+use crate::support::{containerctl, probe, require_root, sh, Gate, RunBuilder, CPU_BOUND};
 
 fn ctl(args: &[&str]) -> Output {
     Command::new(containerctl())
         .args(args)
+        .env_remove("CONTAINERCTL_GPUS")
         .output()
         .expect("containerctl")
 }
@@ -72,10 +73,7 @@ fn experiment_compares_three_policies_with_records_and_a_plot() {
     assert_eq!(names, ["least-loaded+best-fit", "pack", "spread"]);
     for r in &results {
         assert_eq!((r.jobs, r.completed), (3, 3), "{r:?}");
-        assert!(
-            r.makespan_s >= 1.0 && r.mean_completion_s <= r.makespan_s,
-            "{r:?}"
-        );
+        assert!(r.makespan_s >= 1.0 && r.mean_completion_s >= 0.9, "{r:?}");
         let dir = root.join(&r.policy);
         let affinity: Vec<record::AffinityRow> =
             record::read_rows(&dir.join(record::AFFINITY_CSV)).expect("affinity");
@@ -107,9 +105,13 @@ fn experiment_compares_three_policies_with_records_and_a_plot() {
 #[test]
 fn top_lists_a_running_container_of_ours() {
     let state = tempfile::tempdir().expect("state");
-    let (child, pending) = RunBuilder::new(&format!("name: watched\ncpu: 1\n{}", sh("sleep 3")))
-        .state(state.path())
-        .spawn();
+    let gate = Gate::new();
+    let (child, pending) = RunBuilder::new(&format!(
+        "name: watched\ncpu: 1\n{}",
+        sh(&gate.wait_script())
+    ))
+    .state(state.path())
+    .spawn();
     let ledger = state.path().join(runtime::LEDGER_FILE);
     let start = std::time::Instant::now();
     while runtime::read_ledger(&ledger)
@@ -134,6 +136,7 @@ fn top_lists_a_running_container_of_ours() {
         "{}",
         String::from_utf8_lossy(&top.stderr)
     );
+    gate.open();
     assert!(text.contains("watched") && text.contains("cpu0"), "{text}");
     let run = pending.finish(child);
     run.expect_code(0);

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use crate::support::{probe, sh, Run, RunBuilder, CPU_BOUND};
+use crate::support::{probe, sh, Gate, Run, RunBuilder, CPU_BOUND};
 
 /// The Cpus_allowed_list line the container printed.
 fn allowed(run: &Run) -> String {
@@ -41,11 +41,13 @@ fn wait_for_placements(state: &Path, n: usize) {
     }
 }
 
-fn exclusive_yaml(seconds: f64) -> String {
+/// An exclusive one-core workload that prints its affinity, then waits for `gate`.
+fn exclusive_yaml(gate: &Gate) -> String {
     format!(
         "cpu: 1\nexclusive: true\n{}",
         sh(&format!(
-            "grep Cpus_allowed_list /proc/self/status; sleep {seconds}"
+            "grep Cpus_allowed_list /proc/self/status; {}",
+            gate.wait_script()
         ))
     )
 }
@@ -54,25 +56,36 @@ fn exclusive_yaml(seconds: f64) -> String {
 fn exclusive_workloads_get_disjoint_cores_and_the_next_is_refused_or_queued() {
     let _cpus = CPU_BOUND.lock().unwrap_or_else(|e| e.into_inner());
     let state = tempfile::tempdir().expect("state");
-    let (a, pending_a) = RunBuilder::new(&exclusive_yaml(3.0))
+    let (hold, later) = (Gate::new(), Gate::new());
+    later.open();
+    let (a, pending_a) = RunBuilder::new(&exclusive_yaml(&hold))
         .state(state.path())
         .spawn();
-    let (b, pending_b) = RunBuilder::new(&exclusive_yaml(3.0))
+    let (b, pending_b) = RunBuilder::new(&exclusive_yaml(&hold))
         .state(state.path())
         .spawn();
     wait_for_placements(state.path(), 2);
 
-    let refused = RunBuilder::new(&exclusive_yaml(0.0))
+    let refused = RunBuilder::new(&exclusive_yaml(&later))
         .state(state.path())
         .run();
     refused.expect_code(3);
     assert!(refused.stderr.contains("exclusive"), "{}", refused.stderr);
     refused.assert_clean();
 
-    let queued = RunBuilder::new(&exclusive_yaml(0.0))
+    let queued = RunBuilder::new(&exclusive_yaml(&later))
         .state(state.path())
         .arg("--wait")
         .spawn();
+    let start = Instant::now();
+    while !queued_logged(state.path()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the --wait run never queued"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    hold.open();
     let (a, b) = (pending_a.finish(a), pending_b.finish(b));
     let queued = queued.1.finish(queued.0);
     for run in [&a, &b, &queued] {
@@ -84,6 +97,75 @@ fn exclusive_workloads_get_disjoint_cores_and_the_next_is_refused_or_queued() {
     assert!(queued.stderr.contains("queued"), "{}", queued.stderr);
     let ledger = runtime::read_ledger(&state.path().join(runtime::LEDGER_FILE)).expect("ledger");
     assert!(ledger.placements.is_empty(), "ledger not empty: {ledger:?}");
+}
+
+/// Whether a run under `state` is waiting: the ledger holds two
+/// placements and a third containerctl process runs with that root.
+fn queued_logged(state: &Path) -> bool {
+    let root = state.to_string_lossy().to_string();
+    let runs = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|cmd| String::from_utf8_lossy(cmd).contains(&root))
+        .count();
+    runs >= 3
+}
+
+#[test]
+fn the_shared_pool_gives_way_to_an_exclusive_container() {
+    let _cpus = CPU_BOUND.lock().unwrap_or_else(|e| e.into_inner());
+    let online = spec::cpulist::parse(
+        &std::fs::read_to_string("/sys/devices/system/cpu/online").expect("online"),
+    )
+    .expect("cpulist");
+    if online.len() < 2 {
+        eprintln!("skipped: needs two CPUs");
+        return;
+    }
+    let state = tempfile::tempdir().expect("state");
+    let (first, second) = (Gate::new(), Gate::new());
+    let pool_yaml = format!(
+        "cpu: 0.5\n{}",
+        sh(&format!(
+            "echo before $(grep Cpus_allowed_list /proc/self/status | cut -f2); {}; echo after $(grep Cpus_allowed_list /proc/self/status | cut -f2)",
+            first.wait_script()
+        ))
+    );
+    let (pool, pending_pool) = RunBuilder::new(&pool_yaml).state(state.path()).spawn();
+    wait_for_placements(state.path(), 1);
+    let (excl, pending_excl) = RunBuilder::new(&exclusive_yaml(&second))
+        .state(state.path())
+        .spawn();
+    wait_for_placements(state.path(), 2);
+    first.open();
+    let pool = pending_pool.finish(pool);
+    second.open();
+    let excl = pending_excl.finish(excl);
+    for run in [&pool, &excl] {
+        run.expect_code(0);
+        run.assert_clean();
+    }
+    let exclusive_core = allowed(&excl);
+    let line = |tag: &str| {
+        pool.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(tag))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| panic!("no {tag} line:\n{}", pool.stdout))
+    };
+    let after = spec::cpulist::parse(&line("after ")).expect("after");
+    let exclusive_core: u32 = exclusive_core.parse().expect("one core");
+    assert_eq!(
+        spec::cpulist::parse(&line("before ")).expect("before"),
+        online
+    );
+    assert!(
+        !after.contains(&exclusive_core),
+        "the pool container still runs on {exclusive_core}: {after:?}"
+    );
+    assert!(!after.is_empty());
 }
 
 /// A host process spinning on one CPU, killed on drop.
@@ -124,13 +206,31 @@ fn least_loaded_avoids_a_core_kept_busy_by_the_host() {
     .run();
     run.expect_code(0);
     run.assert_clean();
-    let chosen = allowed(&run);
-    assert_ne!(
-        chosen,
-        busy.to_string(),
-        "placed on the busy core:\n{}",
-        run.stderr
+    let chosen: u32 = allowed(&run).parse().expect("one core");
+    // The record says what load each core showed; least-loaded must take
+    // the lowest, and the spinning core must have shown as busy.
+    let rows: Vec<record::AffinityRow> =
+        record::read_rows(&run.record_dir().join(record::AFFINITY_CSV)).expect("affinity");
+    let seen: Vec<(u32, f64)> = rows[0]
+        .why
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("cpu")?.split_once('='))
+        .filter_map(|(c, l)| Some((c.parse().ok()?, l.parse().ok()?)))
+        .collect();
+    let load_of = |cpu: u32| seen.iter().find(|s| s.0 == cpu).map(|s| s.1).expect("seen");
+    assert!(
+        load_of(busy) > 50.0,
+        "the spinning core looked idle: {seen:?}"
     );
+    let lowest = seen.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+    assert_eq!(
+        load_of(chosen),
+        lowest,
+        "not the least loaded: chose {chosen} from {seen:?}"
+    );
+    if seen.iter().any(|&(c, l)| c != busy && l < 50.0) {
+        assert_ne!(chosen, busy, "placed on the busy core: {seen:?}");
+    }
 }
 
 #[test]
@@ -191,28 +291,28 @@ fn gpu_memory_requests_share_one_gpu_until_it_is_full() {
     let inventory = state.path().join("gpus.yaml");
     std::fs::write(&inventory, "gpus:\n  - model: Test-40G\n    memory: 40G\n").expect("inventory");
     let inventory = inventory.to_str().expect("utf-8 path").to_string();
-    let yaml = |secs: f64| {
+    let (hold, open) = (Gate::new(), Gate::new());
+    open.open();
+    let yaml = |gate: &Gate| {
         format!(
             "gpu: {{count: 1, memory: 20G}}\n{}",
-            sh(&format!("echo $CUDA_VISIBLE_DEVICES; sleep {secs}"))
+            sh(&format!(
+                "echo $CUDA_VISIBLE_DEVICES; {}",
+                gate.wait_script()
+            ))
         )
     };
-    let first = RunBuilder::new(&yaml(2.0))
-        .state(state.path())
-        .arg("--gpus")
-        .arg(&inventory)
-        .spawn();
-    let second = RunBuilder::new(&yaml(2.0))
-        .state(state.path())
-        .arg("--gpus")
-        .arg(&inventory)
-        .spawn();
+    let run_with = |gate: &Gate| {
+        RunBuilder::new(&yaml(gate))
+            .state(state.path())
+            .arg("--gpus")
+            .arg(&inventory)
+    };
+    let first = run_with(&hold).spawn();
+    let second = run_with(&hold).spawn();
     wait_for_placements(state.path(), 2);
-    let third = RunBuilder::new(&yaml(0.0))
-        .state(state.path())
-        .arg("--gpus")
-        .arg(&inventory)
-        .run();
+    let third = run_with(&open).run();
+    hold.open();
     third.expect_code(3);
     assert!(
         third.stderr.contains("GPU 0"),

@@ -143,6 +143,7 @@ impl RunBuilder {
         let mut command = Command::new(containerctl());
         command
             .env("CONTAINERCTL_RECORD_DIR", state_root.path().join("records"))
+            .env_remove("CONTAINERCTL_GPUS")
             .args(["--log-format", "json", "--root"])
             .arg(&state)
             .args(["--cgroup-parent", &self.cgroup_parent, "run"])
@@ -309,4 +310,38 @@ pub fn field(output: &str, key: &str) -> f64 {
         .find_map(|w| w.strip_prefix(&format!("{key}=")))
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no {key}= in {output:?}"))
+}
+
+/// A file a container waits for (`gate.wait_script()`), so a test decides
+/// when the container ends instead of racing a sleep. It lives under
+/// /var/tmp, which containers see (read-only) through the host root.
+pub struct Gate {
+    dir: tempfile::TempDir,
+}
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate {
+            dir: tempfile::Builder::new()
+                .prefix("containerctl-gate")
+                .tempdir_in("/var/tmp")
+                .expect("gate dir"),
+        }
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.path().join("open")
+    }
+
+    /// Shell commands that return once the gate is open (at most 60 s).
+    pub fn wait_script(&self) -> String {
+        format!(
+            "i=0; while [ ! -e {} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done",
+            self.file().display()
+        )
+    }
+
+    pub fn open(&self) {
+        std::fs::write(self.file(), "").expect("open gate");
+    }
 }

@@ -46,7 +46,9 @@ pub(super) fn holders(ledger: &Ledger, blocked: &BTreeSet<u32>, exclusive: bool)
     const SHOWN: usize = 6;
     let mut lines = Vec::new();
     for p in ledger.placements.values() {
-        if !p.cpu.exclusive && !exclusive {
+        // Only exclusive holders block a shared request; pinned ones also
+        // block an exclusive request; the shared pool blocks nothing.
+        if !p.cpu.exclusive && (!exclusive || !p.cpu.pinned) {
             continue;
         }
         let held: Vec<u32> = p

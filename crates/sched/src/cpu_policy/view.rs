@@ -14,7 +14,8 @@ use crate::topology::Topology;
 pub(crate) struct CpuState {
     /// Held exclusively by some placement.
     pub(crate) exclusive: bool,
-    /// In some live placement (pinned or pool).
+    /// In some live pinned placement (the shared pool gives way to an
+    /// exclusive request, so pool placements do not count).
     pub(crate) used: bool,
     /// Live pinned non-exclusive placements on the CPU.
     pub(crate) pins: u32,
@@ -33,6 +34,8 @@ impl CpuState {
 /// Every topology CPU's state, indexed by position in [`Topology::cpus`].
 pub(crate) struct View {
     pub(crate) cpus: Vec<CpuState>,
+    /// Some live placement runs on the shared pool, which must keep a core.
+    pub(crate) pool_users: bool,
 }
 
 impl View {
@@ -54,7 +57,7 @@ impl View {
             };
             for i in p.cpu.cpus.iter().filter_map(|&id| pos(id)) {
                 let cpu = &mut state[i];
-                cpu.used = true;
+                cpu.used |= p.cpu.pinned;
                 cpu.exclusive |= exclusive;
                 cpu.pins += pins;
                 cpu.eff += recent;
@@ -66,11 +69,14 @@ impl View {
                 state[i].eff += util.max(0.0);
             }
         }
-        View { cpus: state }
+        View {
+            cpus: state,
+            pool_users: ledger.has_pool_users(),
+        }
     }
 
     /// Positions a request may take, ascending: not held exclusively, and
-    /// for an exclusive request not used at all.
+    /// for an exclusive request not pinned by anyone.
     pub(crate) fn candidates(&self, exclusive: bool) -> Vec<usize> {
         (0..self.cpus.len())
             .filter(|&i| {

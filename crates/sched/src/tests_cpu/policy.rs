@@ -3,7 +3,7 @@
 //! requests, user-fixed pins, and the wording of refusals.
 
 use super::{ledger_of, load, pick, pinned, placement, req};
-use crate::cpu_policy::{place_cpus, place_fixed, CpuLoad, CpuPolicy};
+use crate::cpu_policy::{place_cpus, place_fixed, shared_pool, CpuLoad, CpuPolicy};
 use crate::topology::{Cpu, Topology};
 use crate::{Ledger, SchedError};
 
@@ -152,6 +152,60 @@ fn exclusive_requests_avoid_every_used_core() {
         assert_eq!(choice.grant.millis, Some(2000));
         assert_eq!(choice.seen, vec![(1, 0.0), (2, 0.0)]);
     }
+}
+
+#[test]
+fn the_shared_pool_gives_way_to_exclusive_cores_but_keeps_one() {
+    let topo = Topology::synthetic(1, 2, 1);
+    let mut ledger = Ledger::default();
+    let pool = place_cpus(
+        &topo,
+        &CpuLoad::default(),
+        &ledger,
+        &req(500, false),
+        CpuPolicy::LeastLoaded,
+    )
+    .unwrap();
+    assert_eq!(pool.grant.cpus, vec![0, 1]);
+    ledger
+        .insert(placement("light", pool.grant, 0), &[])
+        .unwrap();
+
+    let both = place_cpus(
+        &topo,
+        &CpuLoad::default(),
+        &ledger,
+        &req(2000, true),
+        CpuPolicy::LeastLoaded,
+    );
+    let err = both.unwrap_err().to_string();
+    assert!(
+        err.contains("no core for the containers on the shared pool (light)"),
+        "{err}"
+    );
+
+    let one = place_cpus(
+        &topo,
+        &CpuLoad::default(),
+        &ledger,
+        &req(1000, true),
+        CpuPolicy::LeastLoaded,
+    )
+    .unwrap();
+    assert_eq!(one.grant.cpus, vec![0]);
+    ledger.insert(placement("excl", one.grant, 1), &[]).unwrap();
+    assert_eq!(
+        ledger.resize_pool(&shared_pool(&topo, &ledger)),
+        vec!["light".to_string()]
+    );
+    assert_eq!(ledger.placements["light"].cpu.cpus, vec![1]);
+
+    ledger.release("excl");
+    assert_eq!(
+        ledger.resize_pool(&shared_pool(&topo, &ledger)),
+        vec!["light".to_string()]
+    );
+    assert_eq!(ledger.placements["light"].cpu.cpus, vec![0, 1]);
 }
 
 #[test]

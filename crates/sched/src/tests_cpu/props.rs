@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use super::placement;
-use crate::cpu_policy::{place_cpus, CpuLoad, CpuPolicy, CpuRequest, View};
+use crate::cpu_policy::{place_cpus, shared_pool, CpuLoad, CpuPolicy, CpuRequest, View};
 use crate::topology::{Cpu, Topology};
 use crate::{Ledger, SchedError};
 
@@ -88,18 +88,27 @@ fn load() -> impl Strategy<Value = CpuLoad> {
 /// Whether `req` fits, worked out from the ledger directly.
 fn fits(topo: &Topology, ledger: &Ledger, req: &CpuRequest) -> bool {
     let exclusive = ledger.exclusive_cpus();
-    let used: BTreeSet<u32> = ledger
+    let pinned: BTreeSet<u32> = ledger
         .placements
         .values()
+        .filter(|p| p.cpu.pinned)
         .flat_map(|p| p.cpu.cpus.iter().copied())
         .collect();
     let free = topo
         .ids()
         .into_iter()
-        .filter(|c| !(exclusive.contains(c) || (req.exclusive && used.contains(c))))
+        .filter(|c| !(exclusive.contains(c) || (req.exclusive && pinned.contains(c))))
         .count() as u64;
+    let pool = topo
+        .ids()
+        .into_iter()
+        .filter(|c| !exclusive.contains(c))
+        .count() as u64;
+    let pool_users = ledger.placements.values().any(|p| !p.cpu.pinned);
     if req.millis == 0 || req.millis % 1000 != 0 {
         !req.exclusive && free > 0
+    } else if req.exclusive && pool_users {
+        req.millis / 1000 <= free && req.millis / 1000 < pool
     } else {
         req.millis / 1000 <= free
     }
@@ -158,6 +167,7 @@ proptest! {
                             prop_assert_eq!(choice.grant.pinned, whole);
                             let p = placement(&format!("p{step}"), choice.grant, step as u64);
                             prop_assert!(ledger.insert(p, &[]).is_ok(), "ledger refused a choice");
+                            ledger.resize_pool(&shared_pool(&topo, &ledger));
                         }
                         Err(SchedError::CpusUnavailable { .. }) => prop_assert!(!fit, "refused {req:?} that fits"),
                         Err(e) => prop_assert!(false, "unexpected error {e}"),
@@ -166,6 +176,7 @@ proptest! {
                 Op::Release(i) if !ledger.placements.is_empty() => {
                     let id = ledger.placements.keys().nth(i % ledger.placements.len()).cloned().unwrap();
                     ledger.release(&id);
+                    ledger.resize_pool(&shared_pool(&topo, &ledger));
                 }
                 Op::Release(_) => {}
             }

@@ -1,0 +1,163 @@
+//! Running a placed container: start and exit events in its record, the
+//! metrics sampler started once PID 1 exists, the pool cpuset synced once
+//! its cgroup exists, and the execution shared with `run --bundle`
+//! ([`execute`]): timeout, default hostname, cgroup layout, outcome log.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use runtime::RunOutcome;
+
+use super::placed::{RecordArgs, Run};
+use crate::place::{sync_pool, Machine};
+use crate::recorder::{Recorder, Sampler, Targets};
+
+/// A container being run and recorded.
+pub struct Watched<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub recorder: Option<&'a Recorder>,
+    pub record: &'a RecordArgs,
+    pub machine: &'a Machine<'a>,
+    /// The cores its Spec was given.
+    pub cpus: &'a [u32],
+}
+
+/// Runs the container with start/exit events and, for a run record of its
+/// own, the metrics sampler. Both the sampler and the pool sync start once
+/// PID 1 is in its cgroups: see [`runtime::run_observed`] for why the
+/// sampler thread cannot start earlier.
+pub fn execute_recorded(
+    run: &Run,
+    oci: &mut oci_spec::runtime::Spec,
+    w: &Watched,
+) -> anyhow::Result<RunOutcome> {
+    let mut sampling = match (w.recorder, &w.record.record_into) {
+        (Some(rec), None) => Some((rec.clone(), sample_interval(w.record.sample_interval)?)),
+        _ => None,
+    };
+    if let Some(rec) = w.recorder {
+        rec.event(
+            w.name,
+            "start",
+            format!("cores {}", spec::cpulist::format(w.cpus)),
+        );
+    }
+    let mut sampler = None;
+    let mut on_started = |_pid: i32| {
+        let m = w.machine;
+        if let Err(e) = sync_pool(m.state_root, m.cgroups, w.id, w.cpus) {
+            tracing::warn!(step = "placement", "could not sync the shared pool: {e:#}");
+        }
+        let Some((rec, interval)) = sampling.take() else {
+            return;
+        };
+        let targets = Targets::One {
+            name: w.name.to_string(),
+            id: w.id.to_string(),
+        };
+        match Sampler::start(rec, interval, targets, m.cgroups.clone()) {
+            Ok(started) => sampler = Some(started),
+            Err(e) => tracing::warn!(step = "metrics", "no metrics for this run: {e:#}"),
+        }
+    };
+    let outcome = execute(run, oci, w.id, &mut on_started);
+    if let Some(rec) = w.recorder {
+        let detail = match &outcome {
+            Ok(o) => format!("exit {}: {}", o.exit_code(), o.describe()),
+            Err(e) => format!("failed: {e}"),
+        };
+        rec.event(w.name, "exit", detail);
+    }
+    if let Some(sampler) = sampler {
+        sampler.stop();
+    }
+    outcome
+}
+
+/// `--sample-interval` as a duration (at least 10 ms).
+pub fn sample_interval(secs: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| *d >= Duration::from_millis(10))
+        .ok_or_else(|| {
+            crate::exit::BadUsage(format!(
+                "--sample-interval {secs}: give at least 0.01 seconds"
+            ))
+            .into()
+        })
+}
+
+/// Runs a Spec as container `id` and logs how it ended.
+pub fn execute(
+    run: &Run,
+    oci: &mut oci_spec::runtime::Spec,
+    id: &str,
+    on_started: &mut dyn FnMut(i32),
+) -> anyhow::Result<RunOutcome> {
+    let timeout = timeout_of(oci)?;
+    if oci.hostname().is_none() && has_own_uts_namespace(oci) {
+        oci.set_hostname(Some(runtime::short_id(id).to_string()));
+    }
+    let layout = cgroups::detect()?;
+    tracing::info!(step = "cgroup", "cgroup layout: {}", layout.describe());
+    let container = runtime::Container {
+        id: id.to_string(),
+        state_root: run.globals.state_root.clone(),
+        cgroup_layout: layout,
+        cgroup_parent: run.globals.cgroup_parent.clone(),
+    };
+    let options = runtime::RunOptions {
+        init: run.init,
+        stop_timeout: run.stop_timeout,
+        timeout,
+    };
+    let outcome = runtime::run_observed(oci, &container, &options, on_started)?;
+    let code = outcome.exit_code();
+    if code == 0 {
+        tracing::info!(
+            step = "exit",
+            exit_code = code,
+            "container {}",
+            outcome.describe()
+        );
+    } else {
+        tracing::warn!(
+            step = "exit",
+            exit_code = code,
+            "container {}",
+            outcome.describe()
+        );
+    }
+    Ok(outcome)
+}
+
+/// The workload's `timeout`, carried in the Spec's annotation so a bundle
+/// made with `containerctl spec` behaves like the YAML it came from.
+fn timeout_of(oci: &oci_spec::runtime::Spec) -> anyhow::Result<Option<Duration>> {
+    let Some(text) = oci
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(spec::ANNOTATION_TIMEOUT))
+    else {
+        return Ok(None);
+    };
+    let millis: u64 = text.parse().with_context(|| {
+        format!(
+            "annotation {}: {text:?} is not milliseconds",
+            spec::ANNOTATION_TIMEOUT
+        )
+    })?;
+    Ok(Some(Duration::from_millis(millis)))
+}
+
+fn has_own_uts_namespace(oci: &oci_spec::runtime::Spec) -> bool {
+    oci.linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .is_some_and(|namespaces| {
+            namespaces.iter().any(|n| {
+                n.typ() == oci_spec::runtime::LinuxNamespaceType::Uts && n.path().is_none()
+            })
+        })
+}
