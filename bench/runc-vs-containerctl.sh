@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-to-exit time of a container running /bin/true: containerctl against
 # runc on the same busybox OCI bundle, plus containerctl on a YAML workload
-# (host root read-only) and plain `unshare` with the same namespaces as a
+# (host root read-only; placed through the ledger; without and with its run
+# record of CSVs and a PNG) and plain `unshare` with the same namespaces as a
 # floor. hyperfine runs each command ROUNDS x RUNS times, alternating rounds
 # so machine noise hits every command alike; medians and the ratio to runc
 # are printed as a Markdown table (paste it into docs/benchmarks.md).
@@ -23,10 +24,11 @@ ctl=$PWD/target/release/containerctl
 declare -A commands=(
   [runc]="runc run -b $work/bundle bench-runc"
   [containerctl-bundle]="$ctl -q --root $work/state run --bundle $work/bundle"
-  [containerctl-yaml]="$ctl -q --root $work/state run $work/true.yaml"
+  [containerctl-yaml]="$ctl -q --root $work/state run --no-record $work/true.yaml"
+  [containerctl-yaml-recorded]="$ctl -q --root $work/state run --record-dir $work/records $work/true.yaml"
   [unshare]="unshare --fork --pid --net --ipc --uts --mount --cgroup --mount-proc /bin/true"
 )
-order=(runc containerctl-bundle containerctl-yaml unshare)
+order=(runc containerctl-bundle containerctl-yaml containerctl-yaml-recorded unshare)
 for round in $(seq 1 "$rounds"); do
   for name in "${order[@]}"; do
     hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/$name-$round.json" \

@@ -50,6 +50,7 @@ pub fn lock_ledger(state_root: &Path) -> Result<(LockedLedger, Vec<Placement>), 
         ledger,
     };
     let repaired = locked.ledger.retain_live(|p| owner_alive(&p.owner));
+    locked.ledger.waiting.retain(|_, w| owner_alive(&w.owner));
     Ok((locked, repaired))
 }
 

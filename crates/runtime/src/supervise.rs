@@ -55,7 +55,7 @@ pub fn run(
 }
 
 /// Like [`run`], calling `on_started` with PID 1's host pid once it is in
-/// its cgroups. Threads the caller needs while the container runs (a
+/// its cgroups, before it is let go on with its setup. Threads the caller needs while the container runs (a
 /// metrics sampler) must be started there, never before: PID 1 is cloned
 /// from this process, and a clone of a multi-threaded process can inherit
 /// a lock (the allocator's, the log writer's) that another thread held at
@@ -93,11 +93,13 @@ pub fn run_observed(
     let (spawned, channel) = start_pid1(&plan)?;
     cleanup.child = Some(spawned.pid);
     cgroup.add_task(spawned.pid.as_raw())?;
+    // Before the child goes on: what the caller changes here (a cpuset)
+    // holds before the workload runs.
+    on_started(spawned.pid.as_raw());
     channel
         .send(&ToChild::CgroupJoined)
         .map_err(RuntimeError::io("signalling the container", "socketpair"))?;
     tracing::info!(step = "cgroup-join", paths = ?cgroup.paths(), "container placed in its cgroups");
-    on_started(spawned.pid.as_raw());
 
     let mut watch = Watch::new(spawned.pid, options);
     let status = watch.until_exit(&channel, &spawned.pidfd, &signals)?;

@@ -59,6 +59,17 @@ pub struct Placement {
     pub gpus: Vec<GpuGrant>,
 }
 
+/// A request waiting (`--wait`) for its cores or GPUs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub name: String,
+    pub owner: Owner,
+    /// Milliseconds since the Unix epoch when it started waiting.
+    pub since_ms: u64,
+    /// What it asks for, in words.
+    pub request: String,
+}
+
 /// The last /proc/stat sample the placement decisions used.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadSnapshot {
@@ -81,6 +92,9 @@ pub struct GpuUse {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
     pub placements: BTreeMap<String, Placement>,
+    /// Requests waiting for resources, by container id.
+    #[serde(default)]
+    pub waiting: BTreeMap<String, Waiting>,
     #[serde(default)]
     pub load: Option<LoadSnapshot>,
     /// Which GPU inventory the live GPU grants index into (its GPUs'

@@ -25,4 +25,4 @@ pub mod topology;
 pub mod trace;
 
 pub use error::SchedError;
-pub use ledger::{CpuGrant, GpuGrant, Ledger, LoadSnapshot, Owner, Placement};
+pub use ledger::{CpuGrant, GpuGrant, Ledger, LoadSnapshot, Owner, Placement, Waiting};

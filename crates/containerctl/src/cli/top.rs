@@ -37,12 +37,12 @@ pub fn run(globals: &Globals, args: TopArgs) -> anyhow::Result<i32> {
     while args.iterations.is_none_or(|n| shown < n) {
         std::thread::sleep(interval);
         let sample = cores.sample()?;
-        let placements = crate::place::live_placements(&globals.state_root);
-        rates.keep_only(placements.iter().map(|p| p.id.as_str()));
+        let ledger = crate::place::live_ledger(&globals.state_root);
+        rates.keep_only(ledger.placements.keys().map(String::as_str));
         let mut frame = core_table(&sample.utilisation.per_cpu).to_string();
         frame.push('\n');
         frame.push_str(
-            &container_table(&placements, &layout, &globals.cgroup_parent, &mut rates).to_string(),
+            &container_table(&ledger, &layout, &globals.cgroup_parent, &mut rates).to_string(),
         );
         if terminal {
             print!("\x1b[2J\x1b[H");
@@ -66,7 +66,7 @@ fn core_table(per_cpu: &std::collections::BTreeMap<u32, f64>) -> Table {
 }
 
 fn container_table(
-    placements: &[sched::Placement],
+    ledger: &sched::Ledger,
     layout: &cgroups::Layout,
     parent: &str,
     rates: &mut UsageRates,
@@ -81,7 +81,7 @@ fn container_table(
         "MEM USAGE / LIMIT",
         "PIDS",
     ]);
-    for p in placements {
+    for p in ledger.placements.values() {
         let stats = cgroups::open(layout, parent, &p.id).stats().ok();
         let cpu = stats
             .as_ref()
@@ -109,7 +109,15 @@ fn container_table(
                 .map_or_else(|| "-".into(), |s| s.pids_current.to_string()),
         ]);
     }
-    if placements.is_empty() {
+    for (id, w) in &ledger.waiting {
+        let waited = crate::place::now_ms().saturating_sub(w.since_ms) as f64 / 1000.0;
+        table.add_row(vec![
+            runtime::short_id(id).to_string(),
+            w.name.clone(),
+            format!("waiting {waited:.0} s for {}", w.request),
+        ]);
+    }
+    if ledger.placements.is_empty() && ledger.waiting.is_empty() {
         table.add_row(vec!["(no containers running)"]);
     }
     table

@@ -78,6 +78,7 @@ pub fn place(
         });
         match decided {
             Ok(decision) => {
+                locked.ledger.waiting.remove(id);
                 let entry = place::placement(id, name, owner, now_ms(), &decision);
                 locked
                     .ledger
@@ -86,8 +87,8 @@ pub fn place(
                     locked.ledger.gpu_inventory = Some(fingerprint(machine.inventory));
                 }
                 let resized = pool::resize(&mut locked.ledger, machine.topology);
-                locked.save()?;
                 pool::apply(machine.cgroups, &locked.ledger, &resized);
+                locked.save()?;
                 drop(locked);
                 let held = Held {
                     state_root: machine.state_root.to_path_buf(),
@@ -109,16 +110,44 @@ pub fn place(
                     tracing::info!(step = "placement", "queued: {e}; waiting (--wait)");
                     announced = true;
                 }
+                let waiting = sched::Waiting {
+                    name: name.to_string(),
+                    owner,
+                    since_ms: now_ms(),
+                    request: describe(request),
+                };
+                locked
+                    .ledger
+                    .waiting
+                    .entry(id.to_string())
+                    .or_insert(waiting);
                 locked.save()?;
                 drop(locked);
                 std::thread::sleep(RETRY);
             }
             Err(e) => {
+                locked.ledger.waiting.remove(id);
                 locked.save()?;
                 return Err(e.into());
             }
         }
     }
+}
+
+/// A request in words, for the ledger's queue and `top`.
+fn describe(request: &Request) -> String {
+    let mut parts = vec![match (&request.fixed_cpus, request.cpu.millis) {
+        (Some(cpus), _) => format!("cores {}", spec::cpulist::format(cpus)),
+        (None, 0) => "the shared pool".to_string(),
+        (None, m) => format!("cpu {}", m as f64 / 1000.0),
+    }];
+    if request.cpu.exclusive {
+        parts.push("exclusive".into());
+    }
+    if let Some(gpu) = &request.gpu {
+        parts.push(gpu.describe());
+    }
+    parts.join(", ")
 }
 
 /// The identity of an inventory as the ledger keeps it.
@@ -167,18 +196,19 @@ fn fits_when_idle(machine: &Machine, request: &Request, policies: Policies) -> b
     .is_ok()
 }
 
-/// The live placements under `state_root`, read without the lock (the
-/// file is replaced atomically): those whose owner has died are left out.
+/// The ledger under `state_root`, read without the lock (the file is
+/// replaced atomically), without the entries whose owner has died.
+pub fn live_ledger(state_root: &Path) -> Ledger {
+    let mut ledger =
+        runtime::read_ledger(&state_root.join(runtime::LEDGER_FILE)).unwrap_or_default();
+    ledger.retain_live(|p| runtime::owner_alive(&p.owner));
+    ledger.waiting.retain(|_, w| runtime::owner_alive(&w.owner));
+    ledger
+}
+
+/// The live placements under `state_root` (see [`live_ledger`]).
 pub fn live_placements(state_root: &Path) -> Vec<sched::Placement> {
-    runtime::read_ledger(&state_root.join(runtime::LEDGER_FILE))
-        .map(|ledger| {
-            ledger
-                .placements
-                .into_values()
-                .filter(|p| runtime::owner_alive(&p.owner))
-                .collect()
-        })
-        .unwrap_or_default()
+    live_ledger(state_root).placements.into_values().collect()
 }
 
 /// Milliseconds since the Unix epoch.
@@ -212,8 +242,8 @@ impl Held {
             locked.ledger.gpu_inventory = None;
         }
         let resized = pool::resize(&mut locked.ledger, &self.topology);
-        locked.save().context("saving the ledger")?;
         pool::apply(&self.cgroups, &locked.ledger, &resized);
+        locked.save().context("saving the ledger")?;
         Ok(())
     }
 }
