@@ -62,7 +62,7 @@ impl CpuTimes {
         ]
     }
 
-    fn from_array(f: [u64; 8]) -> CpuTimes {
+    pub(crate) fn from_array(f: [u64; 8]) -> CpuTimes {
         CpuTimes {
             user: f[0],
             nice: f[1],

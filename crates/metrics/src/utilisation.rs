@@ -104,16 +104,8 @@ mod tests {
     use proptest::prelude::*;
 
     fn times(f: [u64; 8]) -> CpuTimes {
-        CpuTimes {
-            user: f[0],
-            nice: f[1],
-            system: f[2],
-            idle: f[3],
-            iowait: f[4],
-            irq: f[5],
-            softirq: f[6],
-            steal: f[7],
-        }
+        CpuTimes::from_array(f)
+    }
     }
 
     fn stat(total: [u64; 8], cpus: &[(u32, [u64; 8])]) -> ProcStat {

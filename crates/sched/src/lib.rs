@@ -10,6 +10,7 @@
 //! text files under a root given by the caller (sysfs, an inventory file).
 
 pub mod cpu_policy;
+pub mod cpulist;
 mod error;
 pub mod gpu;
 pub mod gpu_policy;

@@ -11,12 +11,9 @@ use std::path::Path;
 
 use crate::SchedError;
 
-mod cpulist;
 mod sysfs;
 
-pub(crate) use cpulist::format_cpulist;
-#[cfg(test)]
-pub(crate) use cpulist::parse_cpulist;
+pub(crate) use crate::cpulist::format as format_cpulist;
 use sysfs::{read_cpulist, read_nodes, read_optional_id};
 
 /// One logical CPU (a hardware thread).

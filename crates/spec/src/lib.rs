@@ -44,7 +44,6 @@
 mod assign;
 mod batch;
 mod bundle;
-pub mod cpulist;
 mod defaults;
 mod error;
 mod lower;
@@ -65,6 +64,8 @@ pub use bundle::load_bundle;
 pub use defaults::{default_capabilities, DEFAULT_DEVICES, DEFAULT_PATH};
 pub use error::{SpecError, DOCUMENT_KEY};
 pub use lower::{lower, OCI_VERSION};
+/// The Linux CPU list format (`0-3,5`), shared with the scheduler.
+pub use sched::cpulist;
 pub use values::MAX_NAME_LEN;
 pub use workload::{CpuCount, CpuPolicy, GpuPolicy, GpuRequest, HostFacts, UserSpec, Workload};
 

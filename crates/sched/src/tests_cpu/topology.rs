@@ -4,10 +4,8 @@
 
 use std::path::Path;
 
-use proptest::prelude::*;
-
 use super::fixtures::{tree, write};
-use crate::topology::{format_cpulist, parse_cpulist, Cpu, Topology};
+use crate::topology::{Cpu, Topology};
 use crate::SchedError;
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -160,7 +158,7 @@ fn parse_error(rel: &str, text: &str) -> (String, String) {
 fn malformed_files_name_the_file() {
     let (path, text) = parse_error("devices/system/cpu/online", "0-x\n");
     assert_eq!(path, "devices/system/cpu/online");
-    assert!(text.contains("\"x\" is not a CPU number"), "{text}");
+    assert!(text.contains("`x` in CPU list"), "{text}");
     let (path, _) = parse_error("devices/system/cpu/online", "\n");
     assert_eq!(path, "devices/system/cpu/online");
     let (path, text) = parse_error("devices/system/cpu/cpu2/topology/core_id", "two\n");
@@ -170,7 +168,7 @@ fn malformed_files_name_the_file() {
     assert_eq!(path, "devices/system/node/node1/cpulist");
     assert!(text.contains("runs backwards"), "{text}");
     let (_, text) = parse_error("devices/system/cpu/online", "0-4000000000\n");
-    assert!(text.contains("beyond 65535"), "{text}");
+    assert!(text.contains("maximum 65535"), "{text}");
 }
 
 #[test]
@@ -222,29 +220,4 @@ fn from_cpus_sorts_and_drops_repeats() {
     let topo = Topology::from_cpus(vec![cpu(3), cpu(1), cpu(3)]);
     assert_eq!(topo.ids(), vec![1, 3]);
     assert_eq!(topo.len(), 2);
-}
-
-#[test]
-fn cpulist_parser() {
-    assert_eq!(
-        parse_cpulist("0-3,5,7-8\n").unwrap(),
-        vec![0, 1, 2, 3, 5, 7, 8]
-    );
-    assert_eq!(parse_cpulist("").unwrap(), Vec::<u32>::new());
-    assert_eq!(parse_cpulist("\n").unwrap(), Vec::<u32>::new());
-    assert_eq!(parse_cpulist("4,2,2").unwrap(), vec![2, 4]);
-    for bad in ["1,,2", "a", "1-", "-1", "3-1", "1-2-3", "0x1"] {
-        assert!(parse_cpulist(bad).is_err(), "{bad:?}");
-    }
-    assert_eq!(format_cpulist(&[8, 0, 1, 2, 5, 7]), "0-2,5,7-8");
-    assert_eq!(format_cpulist(&[]), "");
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-    #[test]
-    fn cpulist_round_trips(ids in proptest::collection::btree_set(0u32..300, 0..60)) {
-        let ids: Vec<u32> = ids.into_iter().collect();
-        prop_assert_eq!(parse_cpulist(&format!("{}\n", format_cpulist(&ids))).unwrap(), ids);
-    }
 }

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::cpulist::parse_cpulist;
+use crate::cpulist::parse as parse_cpulist;
 use crate::SchedError;
 
 fn read_text(path: &Path) -> Result<String, SchedError> {
