@@ -106,7 +106,6 @@ mod tests {
     fn times(f: [u64; 8]) -> CpuTimes {
         CpuTimes::from_array(f)
     }
-    }
 
     fn stat(total: [u64; 8], cpus: &[(u32, [u64; 8])]) -> ProcStat {
         ProcStat {
