@@ -79,8 +79,10 @@ impl LockedLedger {
             source: std::io::Error::other(e),
         })?;
         let mut file = File::create(&temp).map_err(RuntimeError::io("writing ledger", &temp))?;
+        // No fsync: the ledger describes running processes, which a crash
+        // ends too; rename-over is atomic, and an empty file (what a crash
+        // can leave on some file systems) reads as an empty ledger.
         file.write_all(&text)
-            .and_then(|()| file.sync_all())
             .map_err(RuntimeError::io("writing ledger", &temp))?;
         std::fs::rename(&temp, &self.path).map_err(RuntimeError::io("replacing ledger", &self.path))
     }

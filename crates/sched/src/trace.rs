@@ -1,7 +1,7 @@
 //! Synthetic request traces for the offline simulator: a seeded stream of
 //! [`Job`]s with Poisson arrivals (exponential gaps), log-normal durations
 //! (mean as given, clamped to at least 100 ms), mostly small CPU requests
-//! (about 10% fractional), about 20% exclusive, and GPU requests per the
+//! (about 10% fractional), a share of them exclusive (20% by default), and GPU requests per the
 //! fractions in [`TraceParams`]. The same parameters give the same trace.
 //! A [`Job`] is flat so it round-trips through CSV.
 
@@ -55,6 +55,8 @@ pub struct TraceParams {
     pub max_gpus: u32,
     /// Memory sizes a shared-GPU job picks from (bytes).
     pub gpu_memory_choices: Vec<u64>,
+    /// Share of jobs that want their cores exclusively.
+    pub exclusive_fraction: f64,
 }
 
 impl Default for TraceParams {
@@ -69,6 +71,7 @@ impl Default for TraceParams {
             whole_gpu_fraction: 0.3,
             max_gpus: 4,
             gpu_memory_choices: vec![5 * GIB, 10 * GIB, 20 * GIB, 40 * GIB],
+            exclusive_fraction: 0.2,
         }
     }
 }
@@ -89,6 +92,7 @@ impl TraceParams {
         for (name, value) in [
             ("GPU fraction", self.gpu_fraction),
             ("whole-GPU fraction", self.whole_gpu_fraction),
+            ("exclusive fraction", self.exclusive_fraction),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 return bad(format!("{name} must be between 0 and 1, got {value}"));
@@ -128,7 +132,7 @@ pub fn generate(params: &TraceParams) -> Result<Vec<Job>, SchedError> {
         now = now.saturating_add(rng.exp(mean_gap).round() as u64);
         let duration = (mu + sigma * rng.normal()).exp().round() as u64;
         let cpu_millis = cpu_request(&mut rng, params.max_cpus);
-        let exclusive = rng.chance(0.2);
+        let exclusive = rng.chance(params.exclusive_fraction);
         let (gpu_count, gpu_memory) = if rng.chance(params.gpu_fraction) {
             gpu_request(&mut rng, params)
         } else {

@@ -21,6 +21,8 @@ pub struct Watched<'a> {
     pub machine: &'a Machine<'a>,
     /// The cores its Spec was given.
     pub cpus: &'a [u32],
+    /// It runs on the shared pool (not pinned), whose cores may change.
+    pub on_pool: bool,
 }
 
 /// Runs the container with start/exit events and, for a run record of its
@@ -46,8 +48,10 @@ pub fn execute_recorded(
     let mut sampler = None;
     let mut on_started = |_pid: i32| {
         let m = w.machine;
-        if let Err(e) = sync_pool(m.state_root, m.cgroups, w.id, w.cpus) {
-            tracing::warn!(step = "placement", "could not sync the shared pool: {e:#}");
+        if w.on_pool {
+            if let Err(e) = sync_pool(m.state_root, m.cgroups, w.id, w.cpus) {
+                tracing::warn!(step = "placement", "could not sync the shared pool: {e:#}");
+            }
         }
         let Some((rec, interval)) = sampling.take() else {
             return;

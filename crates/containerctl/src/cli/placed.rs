@@ -124,7 +124,20 @@ pub fn run_workload(
         inventory: &inventory,
         cgroups: &cgroups,
     };
-    let placed = match placement::place(&machine, &id, &name, &request, policies, place.wait) {
+    let mut on_queued = |e: &sched::SchedError| {
+        if let Some(rec) = &recorder {
+            record_queued(rec, &name, &request, policies, &inventory, e);
+        }
+    };
+    let placed = match placement::place(
+        &machine,
+        &id,
+        &name,
+        &request,
+        policies,
+        place.wait,
+        &mut on_queued,
+    ) {
         Ok(placed) => placed,
         Err(e) => {
             if let Some(rec) = &recorder {
@@ -153,6 +166,7 @@ pub fn run_workload(
         record,
         machine: &machine,
         cpus: &placed.decision.cpu.grant.cpus,
+        on_pool: !placed.decision.cpu.grant.pinned,
     };
     let outcome = execute_recorded(run, &mut oci, &watched);
     drop(placed);
@@ -160,6 +174,32 @@ pub fn run_workload(
         finish_record(rec, record);
     }
     Ok(outcome?.exit_code())
+}
+
+/// The record of a request that waits: an event, and a GPU row if it asked for GPUs.
+fn record_queued(
+    rec: &Recorder,
+    name: &str,
+    request: &Request,
+    policies: Policies,
+    inventory: &GpuInventory,
+    why: &sched::SchedError,
+) {
+    rec.event(name, "queued", why.to_string());
+    if let Some(gpu) = &request.gpu {
+        let row = recorder::gpu_row(
+            rec.time_s(),
+            name,
+            gpu,
+            policies.gpu.name(),
+            inventory,
+            None,
+            "queued",
+        );
+        if let Err(e) = rec.append(record::GPU_CSV, &[row]) {
+            tracing::warn!(step = "record", "could not record the wait: {e:#}");
+        }
+    }
 }
 
 /// What the workload asks the scheduler for.

@@ -39,6 +39,11 @@ pub struct GenerateArgs {
     /// Share of jobs that ask for GPUs (0–1).
     #[arg(long, default_value_t = 0.6)]
     pub gpu_fraction: f64,
+    /// Share of jobs that want their cores exclusively (0–1). The simulator
+    /// lets non-exclusive jobs share a core without slowing down, so give 1
+    /// to treat cores as capacity when comparing CPU policies.
+    #[arg(long, default_value_t = 0.2)]
+    pub exclusive_fraction: f64,
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -85,6 +90,7 @@ fn generate_trace(args: GenerateArgs) -> anyhow::Result<i32> {
         mean_duration_ms: args.duration_ms,
         max_cpus: args.max_cpus,
         gpu_fraction: args.gpu_fraction,
+        exclusive_fraction: args.exclusive_fraction,
         ..TraceParams::default()
     };
     let jobs = generate(&params)?;

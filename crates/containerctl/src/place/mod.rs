@@ -41,7 +41,8 @@ pub struct Placed {
     pub waited: Option<Duration>,
 }
 
-/// Places `request` for container `id` (`name`) and records it in the ledger.
+/// Places `request` for container `id` (`name`) and records it in the
+/// ledger; `on_queued` hears of the first refusal when it will wait.
 pub fn place(
     machine: &Machine,
     id: &str,
@@ -49,6 +50,7 @@ pub fn place(
     request: &Request,
     policies: Policies,
     wait: bool,
+    on_queued: &mut dyn FnMut(&SchedError),
 ) -> anyhow::Result<Placed> {
     let owner = runtime::current_owner()?;
     let started = std::time::Instant::now();
@@ -108,6 +110,7 @@ pub fn place(
             {
                 if !announced {
                     tracing::info!(step = "placement", "queued: {e}; waiting (--wait)");
+                    on_queued(&e);
                     announced = true;
                 }
                 let waiting = sched::Waiting {
