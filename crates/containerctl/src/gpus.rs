@@ -30,7 +30,8 @@ pub fn inventory(file: Option<&Path>) -> anyhow::Result<GpuInventory> {
 
 /// The GPUs NVML sees; `Ok(None)` when the driver reports none.
 fn nvml_inventory() -> anyhow::Result<Option<GpuInventory>> {
-    let nvml = nvml_wrapper::Nvml::init().context("NVML init")?;
+    // Its error already says why (the library's own message included).
+    let nvml = nvml_wrapper::Nvml::init().map_err(|e| anyhow::anyhow!("{e}"))?;
     let driver = nvml
         .sys_driver_version()
         .unwrap_or_else(|_| "unknown".into());
