@@ -26,6 +26,16 @@ pub fn code_for(error: &anyhow::Error) -> i32 {
     {
         return USAGE;
     }
+    if let Some(e) = error.downcast_ref::<images::ImageError>() {
+        return match e {
+            // The store itself could not be read or written.
+            images::ImageError::Io { .. } | images::ImageError::Record { .. } => {
+                runtime::EXIT_RUNTIME_FAILURE
+            }
+            // A name, an archive or an image that is not usable: bad input.
+            _ => USAGE,
+        };
+    }
     if let Some(e) = error.downcast_ref::<sched::SchedError>() {
         return match e {
             sched::SchedError::CpusUnavailable { .. }

@@ -36,6 +36,14 @@ struct Cli {
     /// State root: one directory per running container.
     #[arg(long, global = true, default_value = "/run/containerctl")]
     root: PathBuf,
+    /// The local image store (`image import`, `image: NAME`).
+    #[arg(
+        long,
+        global = true,
+        default_value = "/var/lib/containerctl/images",
+        env = "CONTAINERCTL_IMAGE_ROOT"
+    )]
+    image_root: PathBuf,
     /// Name of our own cgroup parent at the root of each hierarchy.
     #[arg(long, global = true, default_value = cgroups::DEFAULT_PARENT)]
     cgroup_parent: String,
@@ -58,6 +66,9 @@ enum Command {
     Report(cli::report::ReportArgs),
     /// Run one batch of workloads under several policies and compare them.
     Experiment(cli::experiment::ExperimentArgs),
+    /// Import, list and remove images in the local store.
+    #[command(subcommand)]
+    Image(cli::image::ImageCommand),
     /// Generate synthetic request traces and replay them offline.
     #[command(subcommand)]
     Trace(cli::trace::TraceCommand),
@@ -78,15 +89,17 @@ fn main() -> ExitCode {
     let globals = cli::Globals {
         state_root: cli.root,
         cgroup_parent: cli.cgroup_parent,
+        image_root: cli.image_root,
     };
     let result = match cli.command {
         Command::Run(args) => cli::run::run(&globals, args),
         Command::Validate(args) => cli::validate::run(args),
-        Command::Spec(args) => cli::spec::run(args),
+        Command::Spec(args) => cli::spec::run(&globals, args),
         Command::Top(args) => cli::top::run(&globals, args),
         Command::Report(args) => cli::report::run(args),
         Command::Experiment(args) => cli::experiment::run(&globals, args),
         Command::Trace(command) => cli::trace::run(command),
+        Command::Image(command) => cli::image::run(&globals, command),
     };
     match result {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),

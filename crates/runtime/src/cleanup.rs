@@ -1,7 +1,8 @@
 //! What a run has created, torn down in reverse on every path out: normal
 //! exit, a setup failure, an error in the supervisor, or a signal. The
 //! container's process (and with it its namespaces and mounts) is killed and
-//! reaped, its cgroups are emptied and removed, its state dir deleted.
+//! reaped, its cgroups are emptied and removed, its state dir deleted (with
+//! an overlay's upper and work dirs; a kept upper dir is moved out first).
 
 use std::path::PathBuf;
 
@@ -15,6 +16,9 @@ pub struct Cleanup {
     pub child: Option<Pid>,
     pub cgroup: Option<Box<dyn cgroups::CgroupManager>>,
     pub state_dir: Option<PathBuf>,
+    /// Where the overlay's upper dir goes before the state dir is removed
+    /// (`<state_root>/kept/<id>`), when the spec asked to keep it.
+    pub keep_upper: Option<PathBuf>,
 }
 
 impl Cleanup {
@@ -36,6 +40,9 @@ impl Cleanup {
             }
         }
         if let Some(dir) = self.state_dir.take() {
+            if let Some(kept) = self.keep_upper.take() {
+                crate::overlay::keep_upper(&dir.join("upper"), &kept);
+            }
             if let Err(e) = std::fs::remove_dir_all(&dir) {
                 if e.kind() != std::io::ErrorKind::NotFound {
                     tracing::warn!(step = "cleanup", "removing {}: {e}", dir.display());

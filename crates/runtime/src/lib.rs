@@ -6,7 +6,8 @@
 //! a socketpair. Only this crate and `cgroups` make system calls.
 //!
 //! Where to look: `plan` (Spec → what the child will do, checked up front),
-//! `child` (the step list), `rootfs`, `devices`, `cgroupfs`, `network`,
+//! `child` (the step list), `rootfs` (with `root_mount`, `overlay`,
+//! `mountpoint`), `devices`, `cgroupfs`, `network`,
 //! `security`, `affinity`, `exec`, `init`, `supervise` (the parent's event
 //! loop), `cleanup`, `outcome` (exit codes).
 
@@ -21,12 +22,15 @@ mod id;
 mod init;
 mod ledger_store;
 mod mount_options;
+mod mountpoint;
 mod network;
 mod outcome;
+mod overlay;
 mod plan;
 mod refuse;
 mod resources;
 mod rlimits;
+mod root_mount;
 mod rootfs;
 mod security;
 mod signals;

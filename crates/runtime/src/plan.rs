@@ -20,8 +20,15 @@ use crate::RuntimeError;
 pub enum RootSource {
     /// The host's own root, bound recursively (no rootfs given).
     Host,
-    /// A directory prepared for this container.
+    /// A directory prepared for this container (an OCI bundle's rootfs).
     Path(PathBuf),
+    /// An overlay: `lower` dirs (top first, never written), `upper` and
+    /// `work` in the container's state dir.
+    Overlay {
+        lower: Vec<PathBuf>,
+        upper: PathBuf,
+        work: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +63,8 @@ pub struct ChildPlan {
     pub staging: PathBuf,
     pub root: RootSource,
     pub root_readonly: bool,
+    /// Keep the overlay's upper dir after the run (`kept/<id>/upper`).
+    pub keep_upper: bool,
     pub mounts: Vec<MountPlan>,
     pub devices: Vec<DevicePlan>,
     pub masked_paths: Vec<PathBuf>,
@@ -80,6 +89,8 @@ pub struct ChildPlan {
 }
 
 impl ChildPlan {
+    /// `staging` is `<state dir>/rootfs`; an overlay's upper and work dirs
+    /// go beside it.
     pub fn from_spec(
         spec: &Spec,
         staging: PathBuf,
@@ -97,6 +108,10 @@ impl ChildPlan {
             .root()
             .as_ref()
             .ok_or_else(|| unsupported("the spec has no root"))?;
+        let state_dir = staging
+            .parent()
+            .ok_or_else(|| unsupported("the staging dir has no parent"))?;
+        let root_source = crate::overlay::root_source(spec, state_dir)?;
         let args = process.args().clone().unwrap_or_default();
         if args.is_empty() {
             return Err(unsupported("process.args is empty"));
@@ -119,11 +134,9 @@ impl ChildPlan {
             new_cgroup_ns,
             new_net_ns: clone_flags.contains(CloneFlags::CLONE_NEWNET),
             staging,
-            root: if root.path().as_os_str() == spec::HOST_ROOTFS {
-                RootSource::Host
-            } else {
-                RootSource::Path(root.path().clone())
-            },
+            keep_upper: crate::overlay::keep_requested(spec)
+                && matches!(root_source, RootSource::Overlay { .. }),
+            root: root_source,
             root_readonly: root.readonly().unwrap_or(false),
             mounts: spec.mounts().iter().flatten().map(plan_mount).collect(),
             devices: devices(&linux)?,

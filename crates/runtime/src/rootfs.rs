@@ -1,12 +1,14 @@
 //! The container's file system view, assembled in a staging directory inside
 //! the new mount namespace and then entered with pivot_root (never chroot).
-//! Without a rootfs the host's root is bound recursively and made read-only,
-//! nosuid and nodev (mount_setattr, AT_RECURSIVE; a rootfs dir gets nodev),
-//! then the spec's mounts go on top: a fresh
+//! The root goes first (`root_mount`: the host's root read-only, a bundle's
+//! rootfs dir, or an overlay of rootfs/image layers), then the spec's mounts
+//! on top, their mount points created inside the root (`mountpoint`): a fresh
 //! /proc, a /dev tmpfs with only the standard nodes, /dev/pts, /dev/shm,
-//! /dev/mqueue, a read-only /sys and cgroup tree, private /tmp and /run.
-//! Masked and read-only paths follow. Mounts are slaves of the host's, so a
-//! host unmount still propagates in; nothing here propagates out.
+//! /dev/mqueue, a read-only /sys and cgroup tree, private /tmp and /run,
+//! then volumes (bind mounts) and tmpfs mounts. A read-only rootfs or
+//! overlay is remounted read-only after all of them. Masked and read-only
+//! paths follow. Mounts are slaves of the host's, so a host unmount still
+//! propagates in; nothing here propagates out.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +16,7 @@ use nix::mount::{mount, umount2, MntFlags, MsFlags};
 
 use crate::child::{report, StepError};
 use crate::mount_options::MountPlan;
+use crate::mountpoint::contained_target;
 use crate::plan::{ChildPlan, RootSource};
 use crate::steps::Step;
 use crate::sync::Channel;
@@ -23,11 +26,11 @@ const NONE: Option<&str> = None;
 
 pub fn assemble(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     make_mounts_slave()?;
-    bind_root(plan)?;
+    let root = crate::root_mount::mount_root(plan)?;
     let mut done = Vec::new();
     let mut readonly_later = Vec::new();
     for m in &plan.mounts {
-        let target = contained_target(&plan.staging, &m.destination)?;
+        let target = mount_point(plan, m)?;
         mount_one(plan, m, &target)?;
         if m.destination == Path::new("/dev") {
             let n = devices::populate(&target, &plan.devices)?;
@@ -46,10 +49,6 @@ pub fn assemble(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     if plan.root_readonly && plan.root != RootSource::Host {
         remount_readonly(&plan.staging, MsFlags::MS_NODEV)?;
     }
-    let root = match &plan.root {
-        RootSource::Host => "host root (read-only)".to_string(),
-        RootSource::Path(p) => p.display().to_string(),
-    };
     report(
         channel,
         Step::Mounts,
@@ -77,37 +76,6 @@ pub fn pivot(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     )
 }
 
-/// A mount destination inside the staging dir that cannot lead out of it:
-/// absolute, no `..`, and no symlink on the way (a rootfs could point one at
-/// a host path; following it would create or mount outside the root).
-fn contained_target(staging: &Path, destination: &Path) -> Result<PathBuf, StepError> {
-    use std::path::Component;
-    let refuse = |why: &str| {
-        StepError::new(
-            Step::Mounts,
-            format!("mount destination {}: {why}", destination.display()),
-        )
-    };
-    if !destination.is_absolute() {
-        return Err(refuse("not an absolute path"));
-    }
-    let mut target = staging.to_path_buf();
-    for component in destination.components() {
-        match component {
-            Component::RootDir | Component::CurDir => continue,
-            Component::Normal(name) => target.push(name),
-            _ => return Err(refuse("contains `..`")),
-        }
-        if target
-            .symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink())
-        {
-            return Err(refuse("goes through a symlink in the root file system"));
-        }
-    }
-    Ok(target)
-}
-
 fn open_dir(path: &Path) -> Result<std::fs::File, StepError> {
     std::fs::File::open(path)
         .map_err(|e| StepError::new(Step::PivotRoot, format!("opening {}: {e}", path.display())))
@@ -122,81 +90,14 @@ fn make_mounts_slave() -> Result<(), StepError> {
     ))
 }
 
-fn bind_root(plan: &ChildPlan) -> Result<(), StepError> {
-    let source: &Path = match &plan.root {
-        RootSource::Host => Path::new("/"),
-        RootSource::Path(p) => p,
-    };
-    let what = format!("binding {} on {}", source.display(), plan.staging.display());
-    mount(
-        Some(source),
-        &plan.staging,
-        NONE,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        NONE,
-    )
-    .map_err(StepError::sys(Step::Mounts, what))?;
-    // Device nodes anywhere in the root are inert; the host's root is also
-    // read-only and nosuid (a rootfs dir turns read-only after the mounts).
-    let attrs = match plan.root {
-        RootSource::Host => MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | MOUNT_ATTR_RDONLY,
-        RootSource::Path(_) => MOUNT_ATTR_NODEV,
-    };
-    set_attrs_recursive(&plan.staging, attrs)
-}
-
-const MOUNT_ATTR_RDONLY: u64 = 0x1;
-const MOUNT_ATTR_NOSUID: u64 = 0x2;
-const MOUNT_ATTR_NODEV: u64 = 0x4;
-
-/// mount_setattr(2) with AT_RECURSIVE: `attrs` on every mount under `path`.
-fn set_attrs_recursive(path: &Path, attrs: u64) -> Result<(), StepError> {
-    #[repr(C)]
-    struct MountAttr {
-        attr_set: u64,
-        attr_clr: u64,
-        propagation: u64,
-        userns_fd: u64,
-    }
-    const AT_RECURSIVE: libc::c_uint = 0x8000;
-    let what = format!(
-        "setting mount attributes {attrs:#x} on {} (mount_setattr)",
-        path.display()
-    );
-    let cpath = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| StepError::new(Step::Mounts, format!("{what}: NUL in path")))?;
-    let attr = MountAttr {
-        attr_set: attrs,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    // SAFETY: a valid C string and a properly sized mount_attr that outlive the call.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            libc::AT_FDCWD,
-            cpath.as_ptr(),
-            AT_RECURSIVE,
-            &attr as *const MountAttr,
-            std::mem::size_of::<MountAttr>(),
-        )
-    };
-    if rc != 0 {
-        return Err(StepError::sys(Step::Mounts, what)(nix::errno::Errno::last()));
-    }
-    Ok(())
+/// The mount's target in the staging root, created when missing (an empty
+/// file for a bind mount of a file).
+fn mount_point(plan: &ChildPlan, m: &MountPlan) -> Result<PathBuf, StepError> {
+    let file = m.is_bind() && std::fs::metadata(&m.source).is_ok_and(|meta| !meta.is_dir());
+    crate::mountpoint::create(&plan.staging, &m.destination, file)
 }
 
 fn mount_one(plan: &ChildPlan, m: &MountPlan, target: &Path) -> Result<(), StepError> {
-    if !target.exists() {
-        std::fs::create_dir_all(target).map_err(|e| {
-            StepError::new(
-                Step::Mounts,
-                format!("creating mount point {}: {e}", m.destination.display()),
-            )
-        })?;
-    }
     let what = || format!("mounting {} on {}", m.fstype, m.destination.display());
     if m.fstype == "cgroup" {
         cgroupfs::mount_tree(&plan.cgroup_layout, target, m.flags)?;
@@ -204,8 +105,12 @@ fn mount_one(plan: &ChildPlan, m: &MountPlan, target: &Path) -> Result<(), StepE
         let flags = m.flags - MsFlags::MS_RDONLY;
         mount(Some(m.source.as_str()), target, NONE, flags, NONE)
             .map_err(StepError::sys(Step::Mounts, what()))?;
-        if m.flags.contains(MsFlags::MS_RDONLY) {
-            remount_readonly(target, m.flags)?;
+        // A bind ignores every flag but MS_REC: ro/nosuid/nodev/noexec
+        // need a remount of the new mount.
+        let attrs = m.flags
+            & (MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC);
+        if !attrs.is_empty() {
+            remount_bind(target, attrs)?;
         }
     } else {
         let data = (!m.data.is_empty()).then_some(m.data.as_str());
@@ -228,16 +133,22 @@ fn mount_one(plan: &ChildPlan, m: &MountPlan, target: &Path) -> Result<(), StepE
 /// A bind remount changes only this mount's flags; keep the ones it had.
 pub fn remount_readonly(target: &Path, flags: MsFlags) -> Result<(), StepError> {
     let keep = flags & (MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC);
+    remount_bind(target, keep | MsFlags::MS_RDONLY)
+}
+
+/// MS_REMOUNT|MS_BIND: sets exactly `attrs` (ro, nosuid, nodev, noexec) on
+/// this one mount.
+fn remount_bind(target: &Path, attrs: MsFlags) -> Result<(), StepError> {
     mount(
         NONE,
         target,
         NONE,
-        MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY | keep,
+        MsFlags::MS_REMOUNT | MsFlags::MS_BIND | attrs,
         NONE,
     )
     .map_err(StepError::sys(
         Step::Mounts,
-        format!("remounting {} read-only", target.display()),
+        format!("remounting {} with {attrs:?}", target.display()),
     ))
 }
 

@@ -80,6 +80,7 @@ pub fn run_observed(
     cleanup.state_dir = Some(state_dir);
     std::fs::create_dir_all(&plan.staging)
         .map_err(RuntimeError::io("creating state dir", &plan.staging))?;
+    cleanup.keep_upper = crate::overlay::prepare(&plan, container)?;
 
     let cgroup = cleanup.cgroup.insert(cgroups::open(
         &container.cgroup_layout,

@@ -1,11 +1,12 @@
 //! `spec`: the YAML workload model of containerctl. It reads a workload file,
 //! validates it into a typed [`Workload`] (every error names the file, line,
 //! column and key), and lowers a workload to the OCI runtime [`Spec`] that the
-//! runtime executes. It is pure: the only system call is reading the file.
+//! runtime executes. It is pure: the only system calls are reading the file
+//! and checking that a `rootfs` directory and volume sources exist.
 //!
 //! # The workload file
 //!
-//! One YAML mapping. Only `command` or `args` is required.
+//! One YAML mapping. Only `command` or `args` is required (neither with `image`).
 //!
 //! ```yaml
 //! name: web              # [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 64 characters
@@ -24,6 +25,12 @@
 //! cpus: "0-1"            # CPU list ("0-1", "1,3", "0-2,5") or one CPU (1); all on the host
 //! timeout: 30s           # seconds (30), or 500ms, 30s, 5m, 1h30m; > 0
 //! user: "1000:1000"      # numeric uid[:gid] (or 1000); gid defaults to uid; default 0:0
+//! rootfs: /srv/rootfs    # an existing directory: the read-only lower layer of an overlay root
+//! image: busybox:1.36    # ... or an image in the local store (not both); command/args then optional
+//! readonly: true         # the root is mounted read-only (needs rootfs or image)
+//! keep: true             # keep the overlay's upper layer under <root>/kept/<id> (needs rootfs or image)
+//! volumes: ["/srv/data:/data", "/etc/ssl:/etc/ssl:ro"]  # host bind mounts; the host path must exist
+//! tmpfs: ["/scratch", "/cache:64M"]                     # tmpfs mounts, with an optional size
 //! ```
 //!
 //! Unknown keys, duplicate keys, values of the wrong kind and values out of
@@ -34,7 +41,9 @@
 //! # Lowering
 //!
 //! [`lower()`] gives an OCI 1.2.0 [`Spec`]: the host's root ([`HOST_ROOTFS`])
-//! read-only, Docker's default capabilities, mounts, devices, masked and
+//! read-only, or an overlay of the rootfs/image layers (annotations
+//! [`ANNOTATION_ROOTFS_LOWER`], [`ANNOTATION_ROOTFS_KEEP`]), Docker's default
+//! capabilities, mounts (then the volumes and tmpfs), devices, masked and
 //! read-only paths, new pid/net/ipc/uts/mount/cgroup namespaces, cgroup
 //! resources from `cpu`, `cpus`, `memory` and `pids`, and annotations for
 //! the name, GPU request and timeout.
@@ -46,6 +55,7 @@ mod batch;
 mod bundle;
 mod defaults;
 mod error;
+mod filesystem;
 mod lower;
 mod raw;
 mod scalars;
@@ -67,7 +77,9 @@ pub use lower::{lower, OCI_VERSION};
 /// The Linux CPU list format (`0-3,5`), shared with the scheduler.
 pub use sched::cpulist;
 pub use values::MAX_NAME_LEN;
-pub use workload::{CpuCount, CpuPolicy, GpuPolicy, GpuRequest, HostFacts, UserSpec, Workload};
+pub use workload::{
+    CpuCount, CpuPolicy, GpuPolicy, GpuRequest, HostFacts, Root, Tmpfs, UserSpec, Volume, Workload,
+};
 
 use std::path::Path;
 
@@ -77,6 +89,11 @@ pub const ANNOTATION_NAME: &str = "org.containerctl.name";
 pub const ANNOTATION_GPU: &str = "org.containerctl.gpu";
 /// Annotation holding the timeout in whole milliseconds, as a decimal string.
 pub const ANNOTATION_TIMEOUT: &str = "org.containerctl.timeout-ms";
+/// Annotation holding an overlay root's lower dirs, top first, joined by ':'.
+/// `root.path` is then the first of them, for information only.
+pub const ANNOTATION_ROOTFS_LOWER: &str = "org.containerctl.rootfs.lower";
+/// Annotation `"true"` when the overlay's upper layer is kept after the run.
+pub const ANNOTATION_ROOTFS_KEEP: &str = "org.containerctl.rootfs.keep";
 /// `root.path` meaning "the host's root, read-only" (no rootfs given).
 pub const HOST_ROOTFS: &str = "/";
 /// CFS period used for the `cpu` quota, in microseconds.

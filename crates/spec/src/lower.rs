@@ -1,20 +1,19 @@
 //! Lowering: a validated [`Workload`] becomes the OCI runtime [`Spec`] that
-//! the runtime executes (the host's root read-only, Docker-like defaults from
-//! `defaults`, and the workload's command, user, resources and annotations).
+//! the runtime executes (its root and mounts from `fs`, Docker-like defaults
+//! from `defaults`, and the workload's command, user, resources and
+//! annotations).
 
 use crate::defaults::{
-    base_env, default_capabilities, default_devices, default_mounts, default_namespaces,
-    MASKED_PATHS, READONLY_PATHS,
+    base_env, default_capabilities, default_devices, default_namespaces, MASKED_PATHS,
+    READONLY_PATHS,
 };
 use crate::error::SpecError;
 use crate::workload::{UserSpec, Workload};
-use crate::{
-    cpulist, ANNOTATION_GPU, ANNOTATION_NAME, ANNOTATION_TIMEOUT, CFS_PERIOD_US, HOST_ROOTFS,
-};
+use crate::{cpulist, ANNOTATION_GPU, ANNOTATION_NAME, ANNOTATION_TIMEOUT, CFS_PERIOD_US};
 use oci_spec::runtime::{
     Capabilities, LinuxBuilder, LinuxCapabilities, LinuxCapabilitiesBuilder, LinuxCpuBuilder,
     LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResources, LinuxResourcesBuilder, Process,
-    ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+    ProcessBuilder, Spec, SpecBuilder, UserBuilder,
 };
 use std::collections::HashMap;
 
@@ -30,21 +29,16 @@ pub fn lower(w: &Workload) -> Result<Spec, SpecError> {
         .masked_paths(MASKED_PATHS.map(String::from).to_vec())
         .readonly_paths(READONLY_PATHS.map(String::from).to_vec())
         .build()?;
+    let mut annotations = annotations(w);
     let mut spec = SpecBuilder::default()
         .version(OCI_VERSION)
-        .root(
-            RootBuilder::default()
-                .path(HOST_ROOTFS)
-                .readonly(true)
-                .build()?,
-        )
-        .mounts(default_mounts()?)
+        .root(fs::root(w, &mut annotations)?)
+        .mounts(fs::mounts(w)?)
         .process(process(w)?)
         .linux(linux)
         .build()?;
     // Fields whose builder default is not "unset" are set explicitly.
     spec.set_hostname(w.hostname.clone().or_else(|| w.name.clone()));
-    let annotations = annotations(w);
     spec.set_annotations((!annotations.is_empty()).then_some(annotations));
     Ok(spec)
 }
@@ -157,5 +151,8 @@ fn annotations(w: &Workload) -> HashMap<String, String> {
     annotations
 }
 
+mod fs;
+#[cfg(test)]
+mod fs_tests;
 #[cfg(test)]
 mod tests;

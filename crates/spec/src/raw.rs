@@ -29,6 +29,12 @@ pub struct RawWorkload {
     pub policy: Option<Spanned<String>>,
     pub exclusive: Option<Spanned<bool>>,
     pub gpu_policy: Option<Spanned<String>>,
+    pub rootfs: Option<Spanned<String>>,
+    pub image: Option<Spanned<String>>,
+    pub readonly: Option<Spanned<bool>>,
+    pub keep: Option<Spanned<bool>>,
+    pub volumes: Option<Spanned<Vec<Spanned<String>>>>,
+    pub tmpfs: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A file of several workloads: `containers:` and a list of workload mappings.
@@ -64,7 +70,11 @@ pub fn expected_for(key: &str) -> Option<&'static str> {
         ("name" | "hostname", None) => "a string",
         ("policy", None) => "a CPU policy: least-loaded, pack, spread or topology",
         ("gpu_policy", None) => "a GPU policy: best-fit, first-fit, spread, pack or topology",
-        ("exclusive", None) => "true or false",
+        ("exclusive" | "readonly" | "keep", None) => "true or false",
+        ("rootfs", None) => "an absolute path of a directory like /var/lib/rootfs/alpine",
+        ("image", None) => "an image name in the local store like busybox or alpine:3.20",
+        ("volumes", _) => "a list of \"/host/path:/in/container[:ro|rw]\" strings",
+        ("tmpfs", _) => "a list of \"/in/container[:SIZE]\" strings like \"/cache:64M\"",
         ("containers", _) => "a list of workload mappings, each with at least `command` or `args`",
         (crate::error::DOCUMENT_KEY, None) => {
             "a mapping of workload keys, one `key: value` per line"

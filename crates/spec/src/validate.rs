@@ -3,6 +3,7 @@
 //! file, line, column and key of the first problem found.
 
 use crate::error::SpecError;
+use crate::filesystem::FsKeys;
 use crate::raw::{RawEnv, RawGpu, RawScalar, RawWorkload};
 use crate::scalars::{
     cpu_count, cpus, gpu_count, memory, memory_size, positive_integer, timeout, user, workdir,
@@ -17,7 +18,15 @@ use std::path::PathBuf;
 /// Checks `raw` (read from `file`) against `host` and builds the [`Workload`].
 pub fn validate(raw: RawWorkload, file: &str, host: &HostFacts) -> Result<Workload, SpecError> {
     let check = Check { file };
-    let args = check.program(raw.command, raw.args)?;
+    let args = check.program(raw.command, raw.args, raw.image.is_some())?;
+    let fs = check.filesystem(FsKeys {
+        rootfs: raw.rootfs,
+        image: raw.image,
+        readonly: raw.readonly,
+        keep: raw.keep,
+        volumes: raw.volumes,
+        tmpfs: raw.tmpfs,
+    })?;
     let cpu = raw.cpu;
     Ok(Workload {
         name: check.field("name", raw.name, |v| check_name(&v).map(|()| v))?,
@@ -47,16 +56,22 @@ pub fn validate(raw: RawWorkload, file: &str, host: &HostFacts) -> Result<Worklo
             v.parse::<GpuPolicy>().map_err(|e| e.to_string())
         })?,
         exclusive: check.exclusive(raw.exclusive, cpu.as_ref())?,
+        image: fs.image,
+        root: fs.root,
+        readonly: fs.readonly,
+        keep: fs.keep,
+        volumes: fs.volumes,
+        tmpfs: fs.tmpfs,
     })
 }
 
 /// Error construction for one file.
-struct Check<'a> {
-    file: &'a str,
+pub(crate) struct Check<'a> {
+    pub(crate) file: &'a str,
 }
 
 impl Check<'_> {
-    fn err(&self, at: &Location, key: &str, message: impl Into<String>) -> SpecError {
+    pub(crate) fn err(&self, at: &Location, key: &str, message: impl Into<String>) -> SpecError {
         SpecError::invalid(self.file, at.line(), at.column(), key, message)
     }
 
@@ -74,13 +89,16 @@ impl Check<'_> {
             .map_err(|message| self.err(&at, key, message))
     }
 
-    /// Exactly one of `command` (split like a shell would, but not run by one) and `args`.
+    /// Exactly one of `command` (split like a shell would, but not run by one)
+    /// and `args`; neither is needed with an `image` (its Entrypoint/Cmd).
     fn program(
         &self,
         command: Option<Spanned<String>>,
         args: Option<Spanned<Vec<Spanned<String>>>>,
+        image: bool,
     ) -> Result<Vec<String>, SpecError> {
         match (command, args) {
+            (None, None) if image => Ok(Vec::new()),
             (None, None) => Err(SpecError::invalid(
                 self.file,
                 1,

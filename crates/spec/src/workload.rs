@@ -46,7 +46,8 @@ pub struct Workload {
     /// Memory limit in bytes.
     pub memory: Option<u64>,
     pub gpu: Option<GpuRequest>,
-    /// Program and arguments; never empty.
+    /// Program and arguments; never empty, except with `image` before the
+    /// CLI fills them in from the image's Entrypoint/Cmd.
     pub args: Vec<String>,
     /// User-given environment, in file order (defaults are added by `lower`).
     pub env: Vec<(String, String)>,
@@ -64,6 +65,60 @@ pub struct Workload {
     pub gpu_policy: Option<GpuPolicy>,
     /// Its cores are given to no other container while it runs.
     pub exclusive: bool,
+    /// `image:` as written: a name in the local image store.
+    pub image: Option<String>,
+    /// Where the root file system comes from.
+    pub root: Root,
+    /// The root is mounted read-only (only with a rootfs or image).
+    pub readonly: bool,
+    /// Keep the container's upper layer after it ends.
+    pub keep: bool,
+    /// Bind mounts from the host, in file order.
+    pub volumes: Vec<Volume>,
+    /// tmpfs mounts, in file order.
+    pub tmpfs: Vec<Tmpfs>,
+}
+
+/// The container's root file system.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Root {
+    /// The host's root, read-only (no `rootfs` or `image`).
+    #[default]
+    Host,
+    /// `rootfs: DIR`: the lower layer of an overlay; never modified.
+    Dir(PathBuf),
+    /// An image's layer dirs, TOP first: the overlay's lower layers.
+    Layers(Vec<PathBuf>),
+}
+
+impl Root {
+    /// The overlay's lower dirs, top first (empty for [`Root::Host`]).
+    pub fn lower_dirs(&self) -> &[PathBuf] {
+        match self {
+            Root::Host => &[],
+            Root::Dir(dir) => std::slice::from_ref(dir),
+            Root::Layers(dirs) => dirs,
+        }
+    }
+}
+
+/// `volumes:` entry `SOURCE:TARGET[:ro|rw]`: a host path bound into the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volume {
+    /// Absolute host path (it existed at validation).
+    pub source: PathBuf,
+    /// Absolute path in the container, not `/`.
+    pub target: PathBuf,
+    pub readonly: bool,
+}
+
+/// `tmpfs:` entry `TARGET[:SIZE]`: a fresh tmpfs in the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tmpfs {
+    /// Absolute path in the container, not `/`.
+    pub target: PathBuf,
+    /// Size limit in bytes; the kernel's default (half the RAM) when `None`.
+    pub size: Option<u64>,
 }
 
 impl Workload {
@@ -85,6 +140,12 @@ impl Workload {
             policy: None,
             gpu_policy: None,
             exclusive: false,
+            image: None,
+            root: Root::Host,
+            readonly: false,
+            keep: false,
+            volumes: Vec::new(),
+            tmpfs: Vec::new(),
         }
     }
 }

@@ -3,8 +3,10 @@
 pub mod decision_log;
 pub mod execute;
 pub mod experiment;
+pub mod image;
 pub mod placed;
 pub mod report;
+pub mod resolve_image;
 pub mod run;
 pub mod spec;
 pub mod top;
@@ -17,4 +19,6 @@ use std::path::PathBuf;
 pub struct Globals {
     pub state_root: PathBuf,
     pub cgroup_parent: String,
+    /// The local image store.
+    pub image_root: PathBuf,
 }

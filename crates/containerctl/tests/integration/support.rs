@@ -91,6 +91,7 @@ pub struct RunBuilder {
     cgroup_parent: String,
     bundle: Option<PathBuf>,
     shared_state: Option<PathBuf>,
+    envs: Vec<(String, PathBuf)>,
 }
 
 pub fn run_yaml(yaml: &str) -> Run {
@@ -105,6 +106,7 @@ impl RunBuilder {
             cgroup_parent: cgroups::DEFAULT_PARENT.to_string(),
             bundle: None,
             shared_state: None,
+            envs: Vec::new(),
         }
     }
 
@@ -117,6 +119,12 @@ impl RunBuilder {
     /// Run an OCI bundle instead of the YAML.
     pub fn bundle(mut self, dir: &Path) -> RunBuilder {
         self.bundle = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Sets an environment variable of the containerctl process.
+    pub fn env(mut self, key: &str, value: &Path) -> RunBuilder {
+        self.envs.push((key.to_string(), value.to_path_buf()));
         self
     }
 
@@ -144,6 +152,7 @@ impl RunBuilder {
         command
             .env("CONTAINERCTL_RECORD_DIR", state_root.path().join("records"))
             .env_remove("CONTAINERCTL_GPUS")
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .args(["--log-format", "json", "--root"])
             .arg(&state)
             .args(["--cgroup-parent", &self.cgroup_parent, "run"])
@@ -233,8 +242,8 @@ impl Run {
 
     pub fn container_id(&self) -> String {
         self.step("spec")
-            .first()
-            .and_then(|l| l["id"].as_str())
+            .iter()
+            .find_map(|l| l["id"].as_str())
             .map(str::to_string)
             .unwrap_or_else(|| panic!("no container id in the log:\n{}", self.stderr))
     }
@@ -343,5 +352,41 @@ impl Gate {
 
     pub fn open(&self) {
         std::fs::write(self.file(), "").expect("open gate");
+    }
+}
+
+/// A busybox root file system in a temp dir under /var/tmp.
+pub struct Busybox {
+    dir: tempfile::TempDir,
+}
+
+impl Busybox {
+    pub fn new() -> Busybox {
+        let dir = tempfile::Builder::new()
+            .prefix("containerctl-rootfs")
+            .tempdir_in("/var/tmp")
+            .expect("rootfs dir");
+        let root = dir.path();
+        for sub in ["bin", "etc", "proc", "dev", "sys", "tmp", "run", "root"] {
+            std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+        }
+        std::fs::copy("/bin/busybox", root.join("bin/busybox"))
+            .expect("busybox-static is installed at /bin/busybox");
+        let list = std::process::Command::new("/bin/busybox")
+            .arg("--list")
+            .output()
+            .expect("busybox --list");
+        for applet in String::from_utf8_lossy(&list.stdout).lines() {
+            if !applet.is_empty() && applet != "busybox" {
+                std::os::unix::fs::symlink("busybox", root.join("bin").join(applet))
+                    .expect("applet symlink");
+            }
+        }
+        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").expect("passwd");
+        Busybox { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
     }
 }

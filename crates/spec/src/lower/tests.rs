@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::workload::{CpuCount, GpuRequest};
-use crate::{parse_workload, HostFacts};
+use crate::{parse_workload, HostFacts, HOST_ROOTFS};
 use oci_spec::runtime::{Capability, LinuxNamespaceType};
 use std::time::Duration;
 
