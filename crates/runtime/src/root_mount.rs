@@ -5,7 +5,7 @@
 //! overlay whose lower layers are the rootfs/image dirs (never written) and
 //! whose upper and work dirs the parent made in the container's state dir.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::mount::{mount, MsFlags};
 
@@ -18,10 +18,48 @@ const MOUNT_ATTR_RDONLY: u64 = 0x1;
 const MOUNT_ATTR_NOSUID: u64 = 0x2;
 const MOUNT_ATTR_NODEV: u64 = 0x4;
 
+/// The upper and work dirs to use. overlayfs refuses an upper dir that is
+/// itself on overlayfs (a state dir inside a container, or a VM whose root
+/// is an overlay): then a tmpfs is mounted on `<state dir>/scratch` in this
+/// mount namespace only (it vanishes with the container) and holds them.
+fn usable_upper(upper: &Path, work: &Path) -> Result<(PathBuf, PathBuf, &'static str), StepError> {
+    let state_dir = upper.parent().unwrap_or(upper);
+    let on_overlay = nix::sys::statfs::statfs(state_dir)
+        .is_ok_and(|fs| fs.filesystem_type() == nix::sys::statfs::OVERLAYFS_SUPER_MAGIC);
+    if !on_overlay {
+        return Ok((upper.to_path_buf(), work.to_path_buf(), ""));
+    }
+    let scratch = state_dir.join("scratch");
+    let fail = |what: String| StepError::sys(Step::Mounts, what);
+    std::fs::create_dir_all(&scratch).map_err(|e| {
+        StepError::new(Step::Mounts, format!("creating {}: {e}", scratch.display()))
+    })?;
+    mount(
+        Some("tmpfs"),
+        &scratch,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=0700"),
+    )
+    .map_err(fail(format!("mounting a tmpfs on {}", scratch.display())))?;
+    let (upper, work) = (scratch.join("upper"), scratch.join("work"));
+    for dir in [&upper, &work] {
+        std::fs::create_dir(dir).map_err(|e| {
+            StepError::new(Step::Mounts, format!("creating {}: {e}", dir.display()))
+        })?;
+    }
+    Ok((
+        upper,
+        work,
+        "; upper layer on a tmpfs (the state dir is on overlayfs; `keep` keeps nothing)",
+    ))
+}
+
 /// Mounts the root on `plan.staging`; returns how to describe it.
 pub fn mount_root(plan: &ChildPlan) -> Result<String, StepError> {
     let (source, description): (&Path, String) = match &plan.root {
         RootSource::Overlay { lower, upper, work } => {
+            let (upper, work, note) = usable_upper(upper, work)?;
             let lowerdir: Vec<String> = lower.iter().map(|p| p.display().to_string()).collect();
             let data = format!(
                 "lowerdir={},upperdir={},workdir={}",
@@ -41,7 +79,7 @@ pub fn mount_root(plan: &ChildPlan) -> Result<String, StepError> {
                 format!("mounting overlay ({data}) on {}", plan.staging.display()),
             ))?;
             return Ok(format!(
-                "overlay of {} layer(s) (top {})",
+                "overlay of {} layer(s) (top {}){note}",
                 lower.len(),
                 lowerdir.first().map_or("?", String::as_str)
             ));

@@ -155,6 +155,29 @@ fn a_docker_archive_brings_its_command_and_environment() {
 }
 
 #[test]
+fn a_rootfs_directory_imports_and_shares_nothing_with_the_host() {
+    require_root();
+    let work = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs();
+    let store = work.path().join("images");
+    let dir = rootfs.path().to_str().expect("utf-8");
+    let out = ctl(&store, &["image", "import", dir, "--name", "bbdir"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("directory"), "{}", text(&out));
+    let run = RunBuilder::new("image: bbdir\ncommand: sh -c 'cat /etc/image-marker; ls /etc'")
+        .env("CONTAINERCTL_IMAGE_ROOT", &store)
+        .run();
+    run.expect_code(0);
+    run.assert_clean();
+    assert!(run.stdout.contains("busybox image"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("debian_version"),
+        "host /etc is visible: {}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_hostile_archive_is_refused_and_nothing_is_stored() {
     require_root();
     let work = tempfile::tempdir().expect("tempdir");

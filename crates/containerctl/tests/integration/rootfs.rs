@@ -231,7 +231,13 @@ fn a_mount_through_a_symlink_in_the_rootfs_is_refused() {
 #[test]
 fn keep_leaves_the_upper_layer_under_kept() {
     let image = Busybox::new();
-    let run = RunBuilder::new(&image.yaml("keep: true\n", "echo kept > /newfile")).run();
+    // A state root that can hold an upper layer: /run is a tmpfs in the VM
+    // lane, whose root (and so /tmp) is an overlay, where the upper layer
+    // would go to a throwaway tmpfs instead.
+    let state = tempfile::tempdir_in("/run").expect("state root under /run");
+    let run = RunBuilder::new(&image.yaml("keep: true\n", "echo kept > /newfile"))
+        .state(state.path())
+        .run();
     run.expect_code(0).assert_clean();
     let id = run.container_id();
     let upper = run.state.join("kept").join(&id).join("upper");
