@@ -23,7 +23,7 @@ mod unpack;
 
 pub use error::ImageError;
 pub use name::{record_file_name, validate_name};
-pub use store::{Store, DEFAULT_LIMIT};
+pub use store::{InUse, Store, DEFAULT_LIMIT};
 
 use serde::{Deserialize, Serialize};
 

@@ -32,6 +32,13 @@ impl Drop for TmpDir {
     }
 }
 
+/// The file running containers hold a shared lock on (see [`Store::hold`]).
+const IN_USE: &str = "in-use";
+
+/// The store's layers are in use while this lives.
+#[derive(Debug)]
+pub struct InUse(#[allow(dead_code)] Flock<File>);
+
 impl Store {
     /// Opens (creating) a store with the default 32 GiB import limit.
     pub fn open(root: &Path) -> Result<Store, ImageError> {
@@ -48,6 +55,11 @@ impl Store {
         for dir in [store.layers_dir(), store.images_dir(), store.tmp_root()] {
             fs::create_dir_all(&dir).map_err(|e| ImageError::io(&dir, "create", e))?;
         }
+        // Layers hold the images' own setuid files and devices-to-be: only
+        // root may reach them (the containers see them through overlayfs).
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(root, fs::Permissions::from_mode(0o700))
+            .map_err(|e| ImageError::io(root, "chmod", e))?;
         store.clean_stale_tmp();
         Ok(store)
     }
@@ -76,11 +88,16 @@ impl Store {
     }
 
     /// The overlay lower dirs of `image`, TOP layer first.
+    /// A layer that appears twice (the common empty layer) is given once,
+    /// at its topmost place: overlayfs refuses a lower dir listed twice, and
+    /// the upper copy supersedes everything the lower one does.
     pub fn lower_dirs(&self, image: &Image) -> Vec<PathBuf> {
+        let mut seen = std::collections::HashSet::new();
         image
             .layers
             .iter()
             .rev()
+            .filter(|l| seen.insert(l.as_str()))
             .map(|l| self.layer_path(l))
             .collect()
     }
@@ -118,15 +135,25 @@ impl Store {
 
     /// Takes the store's exclusive lock (released on drop).
     pub(crate) fn lock(&self) -> Result<Flock<File>, ImageError> {
-        let path = self.root.join("lock");
+        self.flock("lock", FlockArg::LockExclusive)
+    }
+
+    fn flock(&self, name: &str, how: FlockArg) -> Result<Flock<File>, ImageError> {
+        let path = self.root.join(name);
         let file = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
             .map_err(|e| ImageError::io(&path, "open", e))?;
-        Flock::lock(file, FlockArg::LockExclusive)
-            .map_err(|(_, e)| ImageError::io(&path, "flock", e.into()))
+        Flock::lock(file, how).map_err(|(_, e)| ImageError::io(&path, "flock", e.into()))
+    }
+
+    /// Marks the store's layers as in use (a container runs on them) until
+    /// the guard is dropped: no layer is deleted meanwhile, even if its
+    /// image is removed or replaced (a later `remove` frees it).
+    pub fn hold(&self) -> Result<InUse, ImageError> {
+        Ok(InUse(self.flock(IN_USE, FlockArg::LockShared)?))
     }
 
     fn record_path(&self, name: &str) -> PathBuf {
@@ -184,7 +211,8 @@ impl Store {
     }
 
     /// Removes the image record, then every layer no remaining image uses;
-    /// returns how many layers were freed.
+    /// returns how many layers were freed (none while any container runs
+    /// on the store's layers: see [`Store::hold`]).
     pub fn remove(&self, name: &str) -> Result<usize, ImageError> {
         let _lock = self.lock()?;
         let image = self.get(name)?;
@@ -196,6 +224,16 @@ impl Store {
     /// Removes every layer dir no record refers to; returns the count.
     /// Call with the lock held.
     pub(crate) fn collect_garbage(&self) -> Result<usize, ImageError> {
+        // Running containers hold the in-use lock shared: then nothing goes.
+        let _idle = match self.flock(IN_USE, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => lock,
+            Err(ImageError::Io { source, .. })
+                if source.raw_os_error() == Some(libc::EWOULDBLOCK) =>
+            {
+                return Ok(0)
+            }
+            Err(e) => return Err(e),
+        };
         let used: HashSet<PathBuf> = self
             .list()?
             .iter()

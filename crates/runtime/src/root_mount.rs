@@ -55,12 +55,41 @@ fn usable_upper(upper: &Path, work: &Path) -> Result<(PathBuf, PathBuf, &'static
     ))
 }
 
+/// Mount options must fit in one page. When the layers' absolute paths
+/// would not, each gets a short symlink `<state dir>/lower/<n>` and this
+/// process (the container's PID 1, before pivot_root) changes into that
+/// directory and names them `0:1:…`: overlayfs resolves lowerdir paths, and
+/// follows the links, at mount time. The links go with the state dir.
+fn lower_option(lower: &[PathBuf], state_dir: &Path) -> Result<Vec<String>, StepError> {
+    const ROOM: usize = 3072;
+    let absolute: Vec<String> = lower.iter().map(|p| p.display().to_string()).collect();
+    if absolute.iter().map(|p| p.len() + 1).sum::<usize>() <= ROOM {
+        return Ok(absolute);
+    }
+    let links = state_dir.join("lower");
+    let io = |what: String| {
+        move |e: std::io::Error| StepError::new(Step::Mounts, format!("{what}: {e}"))
+    };
+    std::fs::create_dir_all(&links).map_err(io(format!("creating {}", links.display())))?;
+    for (n, layer) in lower.iter().enumerate() {
+        let link = links.join(n.to_string());
+        std::os::unix::fs::symlink(layer, &link)
+            .map_err(io(format!("linking {}", link.display())))?;
+    }
+    nix::unistd::chdir(&links).map_err(StepError::sys(
+        Step::Mounts,
+        format!("chdir to {}", links.display()),
+    ))?;
+    Ok((0..lower.len()).map(|n| n.to_string()).collect())
+}
+
 /// Mounts the root on `plan.staging`; returns how to describe it.
 pub fn mount_root(plan: &ChildPlan) -> Result<String, StepError> {
     let (source, description): (&Path, String) = match &plan.root {
         RootSource::Overlay { lower, upper, work } => {
+            let state_dir = plan.staging.parent().unwrap_or(&plan.staging);
+            let lowerdir = lower_option(lower, state_dir)?;
             let (upper, work, note) = usable_upper(upper, work)?;
-            let lowerdir: Vec<String> = lower.iter().map(|p| p.display().to_string()).collect();
             let data = format!(
                 "lowerdir={},upperdir={},workdir={}",
                 lowerdir.join(":"),
@@ -107,7 +136,7 @@ pub fn mount_root(plan: &ChildPlan) -> Result<String, StepError> {
 }
 
 /// mount_setattr(2) with AT_RECURSIVE: `attrs` on every mount under `path`.
-fn set_attrs_recursive(path: &Path, attrs: u64) -> Result<(), StepError> {
+pub(crate) fn set_attrs_recursive(path: &Path, attrs: u64) -> Result<(), StepError> {
     #[repr(C)]
     struct MountAttr {
         attr_set: u64,

@@ -105,12 +105,21 @@ fn mount_one(plan: &ChildPlan, m: &MountPlan, target: &Path) -> Result<(), StepE
         let flags = m.flags - MsFlags::MS_RDONLY;
         mount(Some(m.source.as_str()), target, NONE, flags, NONE)
             .map_err(StepError::sys(Step::Mounts, what()))?;
-        // A bind ignores every flag but MS_REC: ro/nosuid/nodev/noexec
-        // need a remount of the new mount.
-        let attrs = m.flags
-            & (MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC);
-        if !attrs.is_empty() {
-            remount_bind(target, attrs)?;
+        // A bind ignores every flag but MS_REC: ro/nosuid/nodev/noexec are
+        // set afterwards with mount_setattr, recursively (so submounts of
+        // an rbind are read-only too) and without clearing flags the source
+        // mounts already had.
+        let attrs = [
+            (MsFlags::MS_RDONLY, 0x1),
+            (MsFlags::MS_NOSUID, 0x2),
+            (MsFlags::MS_NODEV, 0x4),
+            (MsFlags::MS_NOEXEC, 0x8),
+        ]
+        .iter()
+        .filter(|(flag, _)| m.flags.contains(*flag))
+        .fold(0u64, |acc, (_, attr)| acc | attr);
+        if attrs != 0 {
+            crate::root_mount::set_attrs_recursive(target, attrs)?;
         }
     } else {
         let data = (!m.data.is_empty()).then_some(m.data.as_str());

@@ -52,7 +52,7 @@ pub fn run(globals: &Globals, command: ImageCommand) -> anyhow::Result<i32> {
         ImageCommand::Rm(args) => {
             for name in &args.names {
                 let freed = store.remove(name)?;
-                println!("removed {name} ({freed} layer(s) freed)");
+                println!("removed {name} ({freed} layer(s) freed; layers are kept while containers run on the store)");
             }
             Ok(0)
         }

@@ -88,7 +88,7 @@ pub fn run_workload(
 ) -> anyhow::Result<i32> {
     let host = crate::host::facts()?;
     let mut workload = source.load(&host)?;
-    super::resolve_image::resolve(&run.globals.image_root, &mut workload)?;
+    let _layers_in_use = super::resolve_image::resolve(&run.globals.image_root, &mut workload)?;
     let id = runtime::new_container_id().context("making a container id")?;
     let short = runtime::short_id(&id).to_string();
     let name = name

@@ -12,11 +12,17 @@ use anyhow::Context;
 use crate::exit::BadUsage;
 
 /// Resolves `workload.image` (if any) against the store at `image_root`.
-pub fn resolve(image_root: &Path, workload: &mut spec::Workload) -> anyhow::Result<()> {
+/// The returned guard keeps the image's layers from being deleted (by an
+/// `image rm` meanwhile): hold it until the container has ended.
+pub fn resolve(
+    image_root: &Path,
+    workload: &mut spec::Workload,
+) -> anyhow::Result<Option<images::InUse>> {
     let Some(name) = workload.image.clone() else {
-        return Ok(());
+        return Ok(None);
     };
     let store = images::Store::open(image_root)?;
+    let in_use = store.hold()?;
     let img = store.get(&name).with_context(|| format!("image: {name}"))?;
     let config = &img.config;
     workload.args = command(&workload.args, config).ok_or_else(|| {
@@ -41,7 +47,7 @@ pub fn resolve(image_root: &Path, workload: &mut spec::Workload) -> anyhow::Resu
     }
     workload.root = spec::Root::Layers(store.lower_dirs(&img));
     tracing::info!(step = "spec", image = %img.name, "image {} ({}, {} layer(s))", img.name, img.id, img.layers.len());
-    Ok(())
+    Ok(Some(in_use))
 }
 
 /// Entrypoint + (the workload's args, else Cmd); `None` when that is empty.

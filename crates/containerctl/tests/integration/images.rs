@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{containerctl, require_root, Busybox, RunBuilder};
+use crate::support::{containerctl, require_root, Busybox, Gate, RunBuilder};
 
 /// A busybox root file system with a marker file the host does not have.
 fn busybox_rootfs() -> Busybox {
@@ -155,6 +155,114 @@ fn a_docker_archive_brings_its_command_and_environment() {
 }
 
 #[test]
+fn layers_stack_in_order_with_whiteouts_and_a_repeated_layer() {
+    require_root();
+    let work = tempfile::tempdir().expect("tempdir");
+    let base = busybox_rootfs();
+    std::fs::write(base.path().join("etc/a"), "from the base\n").expect("a");
+    std::fs::create_dir_all(base.path().join("olddir")).expect("olddir");
+    std::fs::write(base.path().join("olddir/old"), "old\n").expect("old");
+    let top = work.path().join("top");
+    std::fs::create_dir_all(top.join("etc")).expect("etc");
+    std::fs::create_dir_all(top.join("olddir")).expect("olddir");
+    std::fs::write(top.join("etc/.wh.a"), "").expect("whiteout");
+    std::fs::write(top.join("olddir/.wh..wh..opq"), "").expect("opaque");
+    std::fs::write(top.join("olddir/new"), "new\n").expect("new");
+    std::fs::write(top.join("etc/top"), "from the top\n").expect("top");
+    let empty = work.path().join("empty");
+    std::fs::create_dir_all(empty.join("tmp")).expect("empty");
+    let archive_dir = work.path().join("archive");
+    for (name, dir) in [
+        ("base", base.path()),
+        ("top", top.as_path()),
+        ("empty", empty.as_path()),
+    ] {
+        std::fs::create_dir_all(archive_dir.join(name)).expect("mkdir");
+        tar(dir, &archive_dir.join(name).join("layer.tar"), &["."]);
+    }
+    std::fs::write(
+        archive_dir.join("config.json"),
+        r#"{"config":{"Cmd":["sh"]}}"#,
+    )
+    .expect("config");
+    let manifest = r#"[{"Config":"config.json","RepoTags":["stacked:1"],"Layers":["base/layer.tar","empty/layer.tar","top/layer.tar","empty/layer.tar"]}]"#;
+    std::fs::write(archive_dir.join("manifest.json"), manifest).expect("manifest");
+    let archive = work.path().join("stacked.tar");
+    tar(
+        &archive_dir,
+        &archive,
+        &["manifest.json", "config.json", "base", "top", "empty"],
+    );
+    let store = work.path().join("images");
+    let out = ctl(
+        &store,
+        &["image", "import", archive.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let run =
+        RunBuilder::new("image: stacked:1\ncommand: sh -c 'ls -a /etc /olddir; cat /etc/top'")
+            .env("CONTAINERCTL_IMAGE_ROOT", &store)
+            .run();
+    run.expect_code(0);
+    run.assert_clean();
+    let listing = &run.stdout;
+    assert!(listing.contains("from the top"), "{listing}");
+    assert!(listing.contains("new"), "{listing}");
+    assert!(
+        !listing.lines().any(|l| l.trim() == "a"),
+        "the whiteout did not hide /etc/a: {listing}"
+    );
+    assert!(
+        !listing.contains("old\n") && !listing.lines().any(|l| l.trim() == "old"),
+        "the opaque dir shows the base: {listing}"
+    );
+    assert!(
+        listing.contains("passwd"),
+        "the base layer is missing: {listing}"
+    );
+}
+
+#[test]
+fn an_image_of_sixty_layers_mounts() {
+    require_root();
+    let work = tempfile::tempdir().expect("tempdir");
+    let base = busybox_rootfs();
+    let archive_dir = work.path().join("archive");
+    let mut layers = vec!["l0/layer.tar".to_string()];
+    std::fs::create_dir_all(archive_dir.join("l0")).expect("mkdir");
+    tar(base.path(), &archive_dir.join("l0/layer.tar"), &["."]);
+    for n in 1..60 {
+        let dir = work.path().join(format!("d{n}"));
+        std::fs::create_dir_all(dir.join("layers")).expect("mkdir");
+        std::fs::write(dir.join("layers").join(n.to_string()), "").expect("file");
+        std::fs::create_dir_all(archive_dir.join(format!("l{n}"))).expect("mkdir");
+        tar(&dir, &archive_dir.join(format!("l{n}/layer.tar")), &["."]);
+        layers.push(format!("l{n}/layer.tar"));
+    }
+    std::fs::write(archive_dir.join("config.json"), r#"{"config":{}}"#).expect("config");
+    let manifest =
+        serde_json::json!([{"Config": "config.json", "RepoTags": ["tall:1"], "Layers": layers}]);
+    std::fs::write(archive_dir.join("manifest.json"), manifest.to_string()).expect("manifest");
+    let archive = work.path().join("tall.tar");
+    tar(&archive_dir, &archive, &["."]);
+    let store = work.path().join("images");
+    let out = ctl(
+        &store,
+        &["image", "import", archive.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let run = RunBuilder::new(
+        "image: tall:1\ncommand: sh -c 'ls /layers | wc -l; cat /etc/image-marker'",
+    )
+    .env("CONTAINERCTL_IMAGE_ROOT", &store)
+    .run();
+    run.expect_code(0);
+    run.assert_clean();
+    assert!(run.stdout.starts_with("59"), "{}", run.stdout);
+    assert!(run.stdout.contains("busybox image"), "{}", run.stdout);
+}
+
+#[test]
 fn a_rootfs_directory_imports_and_shares_nothing_with_the_host() {
     require_root();
     let work = tempfile::tempdir().expect("tempdir");
@@ -175,6 +283,57 @@ fn a_rootfs_directory_imports_and_shares_nothing_with_the_host() {
         "host /etc is visible: {}",
         run.stdout
     );
+}
+
+#[test]
+fn removing_an_image_keeps_the_layers_a_running_container_uses() {
+    require_root();
+    let work = tempfile::tempdir().expect("tempdir");
+    let rootfs = busybox_rootfs();
+    let archive = work.path().join("busybox.tar");
+    tar(rootfs.path(), &archive, &["."]);
+    let store = work.path().join("images");
+    let out = ctl(
+        &store,
+        &[
+            "image",
+            "import",
+            archive.to_str().expect("utf-8"),
+            "--name",
+            "held",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let gate = Gate::new();
+    let (volume, wait) = gate.volume_and_wait_script();
+    let yaml = format!(
+        "image: held\nvolumes: [\"{volume}\"]\ncommand: sh -c '{wait}; cat /etc/image-marker'"
+    );
+    let state = tempfile::tempdir().expect("state");
+    let (child, pending) = RunBuilder::new(&yaml)
+        .env("CONTAINERCTL_IMAGE_ROOT", &store)
+        .state(state.path())
+        .spawn();
+    let layers = store.join("layers/sha256");
+    let start = std::time::Instant::now();
+    // Placed means the run has resolved the image and holds the store.
+    let ledger = state.path().join(runtime::LEDGER_FILE);
+    while runtime::read_ledger(&ledger).map_or(true, |l| l.placements.is_empty()) {
+        assert!(start.elapsed().as_secs() < 30, "the run was never placed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let rm = ctl(&store, &["image", "rm", "held"]);
+    assert!(rm.status.success(), "{}", text(&rm));
+    assert_eq!(
+        std::fs::read_dir(&layers).expect("layers").count(),
+        1,
+        "the layer in use was deleted"
+    );
+    gate.open();
+    let run = pending.finish(child);
+    run.expect_code(0);
+    run.assert_clean();
+    assert!(run.stdout.contains("busybox image"), "{}", run.stdout);
 }
 
 #[test]

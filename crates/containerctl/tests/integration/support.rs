@@ -353,6 +353,15 @@ impl Gate {
     pub fn open(&self) {
         std::fs::write(self.file(), "").expect("open gate");
     }
+
+    /// For containers with their own root: a volume line that shows the
+    /// gate at /gate, and the commands that wait for it there.
+    pub fn volume_and_wait_script(&self) -> (String, String) {
+        let volume = format!("{}:/gate:ro", self.dir.path().display());
+        let script =
+            "i=0; while [ ! -e /gate/open ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done";
+        (volume, script.to_string())
+    }
 }
 
 /// A busybox root file system in a temp dir under /var/tmp.
