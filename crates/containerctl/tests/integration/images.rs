@@ -193,7 +193,10 @@ fn layers_stack_in_order_with_whiteouts_and_a_repeated_layer() {
         &archive,
         &["manifest.json", "config.json", "base", "top", "empty"],
     );
-    let store = work.path().join("images");
+    // Opaque dirs need trusted.* xattrs, which overlayfs (the VM lane's
+    // root, so its /tmp) does not store: keep this store on /run (a tmpfs there).
+    let store_dir = tempfile::tempdir_in("/run").expect("store under /run");
+    let store = store_dir.path().join("images");
     let out = ctl(
         &store,
         &["image", "import", archive.to_str().expect("utf-8")],
