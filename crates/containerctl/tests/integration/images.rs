@@ -38,6 +38,15 @@ fn ctl(image_root: &Path, args: &[&str]) -> Output {
         .expect("containerctl")
 }
 
+/// `image import SOURCE [--name NAME]`, which must succeed.
+fn import(store: &Path, source: &str, name: Option<&str>) -> Output {
+    let mut args = vec!["image", "import", source];
+    args.extend(name.iter().flat_map(|n| ["--name", n]));
+    let out = ctl(store, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    out
+}
+
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -54,17 +63,7 @@ fn a_rootfs_tarball_imports_and_runs_with_its_own_root() {
     let archive = work.path().join("busybox.tar");
     tar(rootfs.path(), &archive, &["."]);
     let store = work.path().join("images");
-    let out = ctl(
-        &store,
-        &[
-            "image",
-            "import",
-            archive.to_str().expect("utf-8"),
-            "--name",
-            "busybox",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    import(&store, archive.to_str().expect("utf-8"), Some("busybox"));
     let ls = ctl(&store, &["image", "ls"]);
     assert!(
         text(&ls).contains("busybox:latest") || text(&ls).contains("busybox"),
@@ -122,11 +121,7 @@ fn a_docker_archive_brings_its_command_and_environment() {
         &["manifest.json", "config.json", "layer1"],
     );
     let store = work.path().join("images");
-    let out = ctl(
-        &store,
-        &["image", "import", archive.to_str().expect("utf-8")],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    let out = import(&store, archive.to_str().expect("utf-8"), None);
     assert!(text(&out).contains("demo:1.0"), "{}", text(&out));
 
     let run = RunBuilder::new("image: demo:1.0\n")
@@ -197,11 +192,7 @@ fn layers_stack_in_order_with_whiteouts_and_a_repeated_layer() {
     // root, so its /tmp) does not store: keep this store on /run (a tmpfs there).
     let store_dir = tempfile::tempdir_in("/run").expect("store under /run");
     let store = store_dir.path().join("images");
-    let out = ctl(
-        &store,
-        &["image", "import", archive.to_str().expect("utf-8")],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    import(&store, archive.to_str().expect("utf-8"), None);
     let run =
         RunBuilder::new("image: stacked:1\ncommand: sh -c 'ls -a /etc /olddir; cat /etc/top'")
             .env("CONTAINERCTL_IMAGE_ROOT", &store)
@@ -249,11 +240,7 @@ fn an_image_of_sixty_layers_mounts() {
     let archive = work.path().join("tall.tar");
     tar(&archive_dir, &archive, &["."]);
     let store = work.path().join("images");
-    let out = ctl(
-        &store,
-        &["image", "import", archive.to_str().expect("utf-8")],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    import(&store, archive.to_str().expect("utf-8"), None);
     let run = RunBuilder::new(
         "image: tall:1\ncommand: sh -c 'ls /layers | wc -l; cat /etc/image-marker'",
     )
@@ -272,8 +259,7 @@ fn a_rootfs_directory_imports_and_shares_nothing_with_the_host() {
     let rootfs = busybox_rootfs();
     let store = work.path().join("images");
     let dir = rootfs.path().to_str().expect("utf-8");
-    let out = ctl(&store, &["image", "import", dir, "--name", "bbdir"]);
-    assert!(out.status.success(), "{}", text(&out));
+    let out = import(&store, dir, Some("bbdir"));
     assert!(text(&out).contains("directory"), "{}", text(&out));
     let run = RunBuilder::new("image: bbdir\ncommand: sh -c 'cat /etc/image-marker; ls /etc'")
         .env("CONTAINERCTL_IMAGE_ROOT", &store)
@@ -296,17 +282,7 @@ fn removing_an_image_keeps_the_layers_a_running_container_uses() {
     let archive = work.path().join("busybox.tar");
     tar(rootfs.path(), &archive, &["."]);
     let store = work.path().join("images");
-    let out = ctl(
-        &store,
-        &[
-            "image",
-            "import",
-            archive.to_str().expect("utf-8"),
-            "--name",
-            "held",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    import(&store, archive.to_str().expect("utf-8"), Some("held"));
     let gate = Gate::new();
     let (volume, wait) = gate.volume_and_wait_script();
     let yaml = format!(
