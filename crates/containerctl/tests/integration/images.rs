@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::{containerctl, require_root, Busybox, Gate, RunBuilder};
+use crate::support::{containerctl, require_root, Busybox, Gate, Run, RunBuilder};
 
 /// A busybox root file system with a marker file the host does not have.
 fn busybox_rootfs() -> Busybox {
@@ -36,6 +36,13 @@ fn ctl(image_root: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("containerctl")
+}
+
+/// Runs `yaml` with the image store at `store`.
+fn run_image(store: &Path, yaml: &str) -> Run {
+    RunBuilder::new(yaml)
+        .env("CONTAINERCTL_IMAGE_ROOT", store)
+        .run()
 }
 
 /// `image import SOURCE [--name NAME]`, which must succeed.
@@ -71,9 +78,7 @@ fn a_rootfs_tarball_imports_and_runs_with_its_own_root() {
         text(&ls)
     );
 
-    let run = RunBuilder::new("image: busybox\ncommand: sh -c 'cat /etc/image-marker; ls /usr/bin/stress 2>&1; echo written > /newfile; cat /newfile'")
-        .env("CONTAINERCTL_IMAGE_ROOT", &store)
-        .run();
+    let run = run_image(&store, "image: busybox\ncommand: sh -c 'cat /etc/image-marker; ls /usr/bin/stress 2>&1; echo written > /newfile; cat /newfile'");
     run.expect_code(0);
     run.assert_clean();
     assert!(run.stdout.contains("busybox image"), "{}", run.stdout);
@@ -94,9 +99,7 @@ fn a_rootfs_tarball_imports_and_runs_with_its_own_root() {
 
     let rm = ctl(&store, &["image", "rm", "busybox"]);
     assert!(rm.status.success(), "{}", text(&rm));
-    let gone = RunBuilder::new("image: busybox\ncommand: true")
-        .env("CONTAINERCTL_IMAGE_ROOT", &store)
-        .run();
+    let gone = run_image(&store, "image: busybox\ncommand: true");
     gone.expect_code(2);
     assert!(gone.stderr.contains("busybox"), "{}", gone.stderr);
 }
@@ -124,18 +127,15 @@ fn a_docker_archive_brings_its_command_and_environment() {
     let out = import(&store, archive.to_str().expect("utf-8"), None);
     assert!(text(&out).contains("demo:1.0"), "{}", text(&out));
 
-    let run = RunBuilder::new("image: demo:1.0\n")
-        .env("CONTAINERCTL_IMAGE_ROOT", &store)
-        .run();
+    let run = run_image(&store, "image: demo:1.0\n");
     run.expect_code(0);
     run.assert_clean();
     assert!(run.stdout.contains("from-image"), "{}", run.stdout);
     assert!(run.stdout.contains("busybox image"), "{}", run.stdout);
-    let overridden = RunBuilder::new(
+    let overridden = run_image(
+        &store,
         "image: demo:1.0\nenv: {GREETING: from-workload}\ncommand: sh -c 'echo $GREETING; pwd'",
-    )
-    .env("CONTAINERCTL_IMAGE_ROOT", &store)
-    .run();
+    );
     overridden.expect_code(0);
     assert!(
         overridden.stdout.contains("from-workload"),
@@ -193,10 +193,10 @@ fn layers_stack_in_order_with_whiteouts_and_a_repeated_layer() {
     let store_dir = tempfile::tempdir_in("/run").expect("store under /run");
     let store = store_dir.path().join("images");
     import(&store, archive.to_str().expect("utf-8"), None);
-    let run =
-        RunBuilder::new("image: stacked:1\ncommand: sh -c 'ls -a /etc /olddir; cat /etc/top'")
-            .env("CONTAINERCTL_IMAGE_ROOT", &store)
-            .run();
+    let run = run_image(
+        &store,
+        "image: stacked:1\ncommand: sh -c 'ls -a /etc /olddir; cat /etc/top'",
+    );
     run.expect_code(0);
     run.assert_clean();
     let listing = &run.stdout;
@@ -241,11 +241,10 @@ fn an_image_of_sixty_layers_mounts() {
     tar(&archive_dir, &archive, &["."]);
     let store = work.path().join("images");
     import(&store, archive.to_str().expect("utf-8"), None);
-    let run = RunBuilder::new(
+    let run = run_image(
+        &store,
         "image: tall:1\ncommand: sh -c 'ls /layers | wc -l; cat /etc/image-marker'",
-    )
-    .env("CONTAINERCTL_IMAGE_ROOT", &store)
-    .run();
+    );
     run.expect_code(0);
     run.assert_clean();
     assert!(run.stdout.starts_with("59"), "{}", run.stdout);
@@ -261,9 +260,10 @@ fn a_rootfs_directory_imports_and_shares_nothing_with_the_host() {
     let dir = rootfs.path().to_str().expect("utf-8");
     let out = import(&store, dir, Some("bbdir"));
     assert!(text(&out).contains("directory"), "{}", text(&out));
-    let run = RunBuilder::new("image: bbdir\ncommand: sh -c 'cat /etc/image-marker; ls /etc'")
-        .env("CONTAINERCTL_IMAGE_ROOT", &store)
-        .run();
+    let run = run_image(
+        &store,
+        "image: bbdir\ncommand: sh -c 'cat /etc/image-marker; ls /etc'",
+    );
     run.expect_code(0);
     run.assert_clean();
     assert!(run.stdout.contains("busybox image"), "{}", run.stdout);
