@@ -72,6 +72,7 @@ pub fn report(channel: &Channel, step: Step, detail: impl Into<String>) -> Resul
 fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     close_inherited_fds()?;
     die_with_parent()?;
+    crate::stdio::attach(plan.stdio)?;
     wait_for_cgroup(channel)?;
     if plan.new_cgroup_ns {
         enter_cgroup_namespace(channel)?;

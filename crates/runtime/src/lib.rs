@@ -35,6 +35,7 @@ mod rootfs;
 mod security;
 mod signals;
 mod spawn;
+mod stdio;
 mod steps;
 mod supervise;
 mod sync;
@@ -46,4 +47,5 @@ pub use ledger_store::{
 };
 pub use outcome::{RunOutcome, Status, EXIT_KILLED, EXIT_TIMED_OUT};
 pub use plan::ChildPlan;
-pub use supervise::{run, run_observed, Container, RunOptions};
+pub use stdio::Stdio;
+pub use supervise::{run, run_observed, Container, Event, RunOptions};

@@ -86,6 +86,8 @@ pub struct ChildPlan {
     /// The PATH the program name is searched in (from the process env).
     pub search_path: String,
     pub init: bool,
+    /// The container's standard streams.
+    pub stdio: crate::Stdio,
 }
 
 impl ChildPlan {
@@ -170,6 +172,7 @@ impl ChildPlan {
             env: cstrings(&env, "process.env")?,
             search_path,
             init,
+            stdio: crate::Stdio::Inherit,
         })
     }
 }

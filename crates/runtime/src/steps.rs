@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub enum Step {
     /// Waiting for the parent to place us in our cgroups.
     CgroupJoin,
+    /// stdin/stdout/stderr (a log file, a pty) put in place.
+    Stdio,
     /// unshare(CLONE_NEWCGROUP) once inside the cgroup, so it becomes our root.
     CgroupNamespace,
     /// Root file system and the spec's mounts, assembled in a staging dir.
@@ -39,6 +41,7 @@ impl Step {
     pub fn name(self) -> &'static str {
         match self {
             Step::CgroupJoin => "cgroup-join",
+            Step::Stdio => "stdio",
             Step::CgroupNamespace => "cgroup-namespace",
             Step::Mounts => "mounts",
             Step::PivotRoot => "pivot-root",

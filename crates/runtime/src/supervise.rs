@@ -43,6 +43,18 @@ pub struct RunOptions {
     pub stop_timeout: Duration,
     /// Stop the container after this long.
     pub timeout: Option<Duration>,
+    /// The container's stdin, stdout and stderr.
+    pub stdio: crate::Stdio,
+}
+
+/// What a caller of [`run_observed`] hears while the container starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// PID 1 (this host pid) is in its cgroups and waits to go on.
+    Started(i32),
+    /// Setup is over: the workload was exec'd (or setup failed, and the
+    /// run will end with that error).
+    SetupDone,
 }
 
 /// Runs the container to completion.
@@ -54,8 +66,9 @@ pub fn run(
     run_observed(spec, container, options, &mut |_| {})
 }
 
-/// Like [`run`], calling `on_started` with PID 1's host pid once it is in
-/// its cgroups, before it is let go on with its setup. Threads the caller needs while the container runs (a
+/// Like [`run`], telling `on_event` when PID 1 is in its cgroups (before
+/// it is let go on with its setup: [`Event::Started`]) and when its setup
+/// is over ([`Event::SetupDone`]). Threads the caller needs while the container runs (a
 /// metrics sampler) must be started there, never before: PID 1 is cloned
 /// from this process, and a clone of a multi-threaded process can inherit
 /// a lock (the allocator's, the log writer's) that another thread held at
@@ -64,15 +77,16 @@ pub fn run_observed(
     spec: &Spec,
     container: &Container,
     options: &RunOptions,
-    on_started: &mut dyn FnMut(i32),
+    on_event: &mut dyn FnMut(Event),
 ) -> Result<RunOutcome, RuntimeError> {
     let state_dir = container.state_root.join(&container.id);
-    let plan = ChildPlan::from_spec(
+    let mut plan = ChildPlan::from_spec(
         spec,
         state_dir.join("rootfs"),
         &container.cgroup_layout,
         options.init,
     )?;
+    plan.stdio = options.stdio;
     // From here on a Ctrl-C is read by the event loop and never stops us midway.
     let signals = BlockedSignals::block(&[]).map_err(RuntimeError::sys("blocking signals"))?;
     crate::signals::default_sigchld().map_err(RuntimeError::sys("resetting SIGCHLD"))?;
@@ -96,14 +110,14 @@ pub fn run_observed(
     cgroup.add_task(spawned.pid.as_raw())?;
     // Before the child goes on: what the caller changes here (a cpuset)
     // holds before the workload runs.
-    on_started(spawned.pid.as_raw());
+    on_event(Event::Started(spawned.pid.as_raw()));
     channel
         .send(&ToChild::CgroupJoined)
         .map_err(RuntimeError::io("signalling the container", "socketpair"))?;
     tracing::info!(step = "cgroup-join", paths = ?cgroup.paths(), "container placed in its cgroups");
 
     let mut watch = Watch::new(spawned.pid, options);
-    let status = watch.until_exit(&channel, &spawned.pidfd, &signals)?;
+    let status = watch.until_exit(&channel, &spawned.pidfd, &signals, on_event)?;
     cleanup.child = None;
 
     let stats = cgroup
@@ -197,9 +211,11 @@ impl Watch {
         channel: &Channel,
         pidfd: &std::os::fd::OwnedFd,
         signals: &BlockedSignals,
+        on_event: &mut dyn FnMut(Event),
     ) -> Result<Status, RuntimeError> {
         use std::os::fd::AsFd;
         loop {
+            let was_setting_up = self.setup_running;
             let mut fds = vec![
                 PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
                 PollFd::new(signals.fd(), PollFlags::POLLIN),
@@ -237,6 +253,11 @@ impl Watch {
                         _ => self.setup_running = false,
                     }
                 }
+            }
+            if was_setting_up && !self.setup_running {
+                on_event(Event::SetupDone);
+            }
+            if exited {
                 return self.reap();
             }
         }

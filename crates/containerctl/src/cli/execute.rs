@@ -46,7 +46,10 @@ pub fn execute_recorded(
         );
     }
     let mut sampler = None;
-    let mut on_started = |_pid: i32| {
+    let mut on_started = |event: runtime::Event| {
+        if !matches!(event, runtime::Event::Started(_)) {
+            return;
+        }
         let m = w.machine;
         if w.on_pool {
             if let Err(e) = sync_pool(m.state_root, m.cgroups, w.id, w.cpus) {
@@ -97,7 +100,7 @@ pub fn execute(
     run: &Run,
     oci: &mut oci_spec::runtime::Spec,
     id: &str,
-    on_started: &mut dyn FnMut(i32),
+    on_event: &mut dyn FnMut(runtime::Event),
 ) -> anyhow::Result<RunOutcome> {
     let timeout = timeout_of(oci)?;
     if oci.hostname().is_none() && has_own_uts_namespace(oci) {
@@ -115,8 +118,9 @@ pub fn execute(
         init: run.init,
         stop_timeout: run.stop_timeout,
         timeout,
+        stdio: run.stdio,
     };
-    let outcome = runtime::run_observed(oci, &container, &options, on_started)?;
+    let outcome = runtime::run_observed(oci, &container, &options, on_event)?;
     let code = outcome.exit_code();
     if code == 0 {
         tracing::info!(

@@ -58,6 +58,8 @@ pub struct Run<'a> {
     pub globals: &'a Globals,
     pub init: bool,
     pub stop_timeout: Duration,
+    /// The container's standard streams.
+    pub stdio: runtime::Stdio,
 }
 
 /// A workload file, or one entry of a file of several.

@@ -46,6 +46,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         globals,
         init: args.init,
         stop_timeout,
+        stdio: runtime::Stdio::Inherit,
     };
     match (&args.file, &args.bundle) {
         (Some(file), _) => placed::run_workload(
