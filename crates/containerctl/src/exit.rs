@@ -44,6 +44,9 @@ pub fn code_for(error: &anyhow::Error) -> i32 {
             _ => USAGE,
         };
     }
+    if let Some(e) = error.downcast_ref::<crate::lifecycle::detach::MonitorFailure>() {
+        return e.code;
+    }
     if let Some(e) = error.downcast_ref::<runtime::RuntimeError>() {
         return e.exit_code();
     }

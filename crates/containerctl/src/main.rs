@@ -8,6 +8,7 @@ mod cli;
 mod exit;
 mod gpus;
 mod host;
+mod lifecycle;
 mod logging;
 mod place;
 mod recorder;
@@ -33,7 +34,7 @@ struct Cli {
     /// Only log warnings and errors.
     #[arg(short, long, global = true)]
     quiet: bool,
-    /// State root: one directory per running container.
+    /// State root: the container store, runtime state and the ledger.
     #[arg(long, global = true, default_value = "/run/containerctl")]
     root: PathBuf,
     /// The local image store (`image import`, `image: NAME`).
@@ -53,8 +54,29 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a workload file in a new container and wait for it to end.
+    /// Run a workload file in a new container (in the background with -d).
     Run(cli::run::RunArgs),
+    /// List containers (running ones; -a for all).
+    Ps(cli::ps::PsArgs),
+    /// Print a detached container's output.
+    Logs(cli::logs::LogsArgs),
+    /// Stop containers: SIGTERM, then SIGKILL after the grace period.
+    Stop(cli::stop::StopArgs),
+    /// Send a signal to running containers (SIGKILL by default).
+    Kill(cli::stop::KillArgs),
+    /// Remove containers (-f: running ones too).
+    Rm(cli::rm::RmArgs),
+    /// Freeze every process of containers.
+    Pause(cli::pause::PauseArgs),
+    /// Thaw paused containers.
+    #[command(alias = "unpause")]
+    Resume(cli::pause::PauseArgs),
+    /// Wait for containers to exit and print their exit codes.
+    Wait(cli::wait::WaitArgs),
+    /// Everything known about containers, as JSON.
+    Inspect(cli::inspect::InspectArgs),
+    /// Clean up after containers whose monitor died.
+    Gc(cli::rm::GcArgs),
     /// Check a workload file without running it.
     Validate(cli::validate::ValidateArgs),
     /// Print the OCI runtime config.json a workload file lowers to.
@@ -86,6 +108,7 @@ fn main() -> ExitCode {
         eprintln!("containerctl: {e}");
         return ExitCode::from(exit::USAGE as u8);
     }
+    lifecycle::detach::adopt_report_pipe();
     let globals = cli::Globals {
         state_root: cli.root,
         cgroup_parent: cli.cgroup_parent,
@@ -93,6 +116,16 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => cli::run::run(&globals, args),
+        Command::Ps(args) => cli::ps::run(&globals, args),
+        Command::Logs(args) => cli::logs::run(&globals, args),
+        Command::Stop(args) => cli::stop::stop(&globals, args),
+        Command::Kill(args) => cli::stop::kill(&globals, args),
+        Command::Rm(args) => cli::rm::rm(&globals, args),
+        Command::Pause(args) => cli::pause::pause(&globals, args),
+        Command::Resume(args) => cli::pause::resume(&globals, args),
+        Command::Wait(args) => cli::wait::run(&globals, args),
+        Command::Inspect(args) => cli::inspect::run(&globals, args),
+        Command::Gc(args) => cli::rm::gc(&globals, args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Spec(args) => cli::spec::run(&globals, args),
         Command::Top(args) => cli::top::run(&globals, args),
@@ -102,9 +135,14 @@ fn main() -> ExitCode {
         Command::Image(command) => cli::image::run(&globals, command),
     };
     match result {
-        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Ok(code) => {
+            // A monitor whose container ended before it was reported running.
+            lifecycle::detach::report_failure(code, "the container ended during its setup");
+            ExitCode::from(code.clamp(0, 255) as u8)
+        }
         Err(e) => {
             let code = exit::code_for(&e);
+            lifecycle::detach::report_failure(code, &format!("{e:#}"));
             match format {
                 logging::Format::Json => tracing::error!(exit_code = code, "{e:#}"),
                 logging::Format::Human => eprintln!("containerctl: error: {e:#}"),

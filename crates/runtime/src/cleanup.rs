@@ -57,3 +57,20 @@ impl Drop for Cleanup {
         self.run();
     }
 }
+
+/// Removes what a container whose supervisor died may have left on the
+/// host: processes in its cgroups (killed), the cgroups, its state dir.
+/// Its mounts lived in its own mount namespace and went with it.
+pub fn reclaim(container: &crate::Container) {
+    let mut cleanup = Cleanup {
+        child: None,
+        cgroup: Some(cgroups::open(
+            &container.cgroup_layout,
+            &container.cgroup_parent,
+            &container.id,
+        )),
+        state_dir: Some(container.state_root.join(&container.id)),
+        keep_upper: None,
+    };
+    cleanup.run();
+}

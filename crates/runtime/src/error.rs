@@ -10,6 +10,11 @@ pub const EXIT_RUNTIME_FAILURE: i32 = 125;
 pub const EXIT_CANNOT_EXECUTE: i32 = 126;
 /// Exit code when the workload's program is not found.
 pub const EXIT_NOT_FOUND: i32 = 127;
+/// Exit code of a lifecycle command given an id or name that matches no container.
+pub const EXIT_NO_SUCH_CONTAINER: i32 = 4;
+/// Exit code of a lifecycle command on a container in the wrong state for it
+/// (stopping an exited one, removing a running one), or a name already taken.
+pub const EXIT_CONFLICT: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -43,6 +48,35 @@ pub enum RuntimeError {
         message: String,
         exit_code: i32,
     },
+
+    /// No container has this id, id prefix or name.
+    #[error("no such container: {0}")]
+    NoSuchContainer(String),
+
+    /// An id prefix that matches several containers.
+    #[error("{query:?} matches {} containers ({}); give more of the id", matches.len(), matches.join(", "))]
+    AmbiguousId { query: String, matches: Vec<String> },
+
+    /// A container name already in use.
+    #[error("the name {name:?} is already in use by container {id}")]
+    NameInUse { name: String, id: String },
+
+    /// A container name docker would not accept either.
+    #[error("invalid container name {0:?}: use letters, digits, '_', '.' and '-', starting with a letter or digit")]
+    BadName(String),
+
+    /// The container is not in a state the command can act on.
+    #[error("container {name} ({id}) is {state}: {why}")]
+    WrongState {
+        id: String,
+        name: String,
+        state: String,
+        why: String,
+    },
+
+    /// A container's state file could not be understood.
+    #[error("state file {}: {message}", path.display())]
+    BadState { path: PathBuf, message: String },
 }
 
 impl RuntimeError {
@@ -50,6 +84,9 @@ impl RuntimeError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RuntimeError::Setup { exit_code, .. } => *exit_code,
+            RuntimeError::NoSuchContainer(_) => EXIT_NO_SUCH_CONTAINER,
+            RuntimeError::NameInUse { .. } | RuntimeError::WrongState { .. } => EXIT_CONFLICT,
+            RuntimeError::AmbiguousId { .. } | RuntimeError::BadName(_) => 2,
             _ => EXIT_RUNTIME_FAILURE,
         }
     }

@@ -105,12 +105,21 @@ pub fn owner_alive(owner: &Owner) -> bool {
     start_ticks(owner.pid) == Some(owner.start_ticks)
 }
 
+/// The process `pid` as an owner, if it runs.
+pub fn process_owner(pid: i32) -> Option<Owner> {
+    start_ticks(pid).map(|start_ticks| Owner { pid, start_ticks })
+}
+
 /// Field 22 of /proc/PID/stat: the process start time in clock ticks.
+/// A zombie (dead, not yet reaped by its parent) has none: it is not running.
 fn start_ticks(pid: i32) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces and ')': fields restart after the last ')'.
-    let after_name = &text[text.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = text[text.rfind(')')? + 1..].split_whitespace();
+    if matches!(fields.next(), Some("Z" | "X")) {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
 }
 
 #[cfg(test)]

@@ -37,13 +37,19 @@ mod signals;
 mod spawn;
 mod stdio;
 mod steps;
+pub mod store;
 mod supervise;
 mod sync;
 
-pub use error::{RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_RUNTIME_FAILURE};
+pub use cleanup::reclaim;
+pub use error::{
+    RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_NO_SUCH_CONTAINER,
+    EXIT_RUNTIME_FAILURE,
+};
 pub use id::{new_container_id, short_id};
 pub use ledger_store::{
-    current_owner, lock_ledger, owner_alive, read_ledger, LockedLedger, LEDGER_FILE, LEDGER_LOCK,
+    current_owner, lock_ledger, owner_alive, process_owner, read_ledger, LockedLedger, LEDGER_FILE,
+    LEDGER_LOCK,
 };
 pub use outcome::{RunOutcome, Status, EXIT_KILLED, EXIT_TIMED_OUT};
 pub use plan::ChildPlan;

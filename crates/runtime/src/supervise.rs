@@ -52,9 +52,9 @@ pub struct RunOptions {
 pub enum Event {
     /// PID 1 (this host pid) is in its cgroups and waits to go on.
     Started(i32),
-    /// Setup is over: the workload was exec'd (or setup failed, and the
-    /// run will end with that error).
-    SetupDone,
+    /// Setup is over and the workload was exec'd (a failed setup sends
+    /// no event: the run ends with its error).
+    Running,
 }
 
 /// Runs the container to completion.
@@ -68,7 +68,7 @@ pub fn run(
 
 /// Like [`run`], telling `on_event` when PID 1 is in its cgroups (before
 /// it is let go on with its setup: [`Event::Started`]) and when its setup
-/// is over ([`Event::SetupDone`]). Threads the caller needs while the container runs (a
+/// is over ([`Event::Running`]). Threads the caller needs while the container runs (a
 /// metrics sampler) must be started there, never before: PID 1 is cloned
 /// from this process, and a clone of a multi-threaded process can inherit
 /// a lock (the allocator's, the log writer's) that another thread held at
@@ -254,8 +254,8 @@ impl Watch {
                     }
                 }
             }
-            if was_setting_up && !self.setup_running {
-                on_event(Event::SetupDone);
+            if was_setting_up && !self.setup_running && self.failure.is_none() {
+                on_event(Event::Running);
             }
             if exited {
                 return self.reap();

@@ -9,7 +9,15 @@ use anyhow::Context;
 use runtime::RunOutcome;
 
 use super::placed::{RecordArgs, Run};
+use crate::lifecycle::Registered;
 use crate::place::{sync_pool, Machine};
+
+/// The cores and GPUs a container was given, for its record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Assigned<'a> {
+    pub cpus: &'a [u32],
+    pub gpus: &'a [u32],
+}
 use crate::recorder::{Recorder, Sampler, Targets};
 
 /// A container being run and recorded.
@@ -21,6 +29,8 @@ pub struct Watched<'a> {
     pub machine: &'a Machine<'a>,
     /// The cores its Spec was given.
     pub cpus: &'a [u32],
+    /// The GPUs it was given.
+    pub gpus: &'a [u32],
     /// It runs on the shared pool (not pinned), whose cores may change.
     pub on_pool: bool,
 }
@@ -33,6 +43,7 @@ pub fn execute_recorded(
     run: &Run,
     oci: &mut oci_spec::runtime::Spec,
     w: &Watched,
+    reg: &mut Registered,
 ) -> anyhow::Result<RunOutcome> {
     let mut sampling = match (w.recorder, &w.record.record_into) {
         (Some(rec), None) => Some((rec.clone(), sample_interval(w.record.sample_interval)?)),
@@ -68,7 +79,11 @@ pub fn execute_recorded(
             Err(e) => tracing::warn!(step = "metrics", "no metrics for this run: {e:#}"),
         }
     };
-    let outcome = execute(run, oci, w.id, &mut on_started);
+    let assigned = Assigned {
+        cpus: w.cpus,
+        gpus: w.gpus,
+    };
+    let outcome = execute(run, oci, reg, assigned, &mut on_started);
     if let Some(rec) = w.recorder {
         let detail = match &outcome {
             Ok(o) => format!("exit {}: {}", o.exit_code(), o.describe()),
@@ -95,17 +110,21 @@ pub fn sample_interval(secs: f64) -> anyhow::Result<Duration> {
         })
 }
 
-/// Runs a Spec as container `id` and logs how it ended.
+/// Runs a Spec as the registered container `reg`, keeps its record up to
+/// date (PID 1, cgroups, exit status) and logs how it ended.
 pub fn execute(
     run: &Run,
     oci: &mut oci_spec::runtime::Spec,
-    id: &str,
+    reg: &mut Registered,
+    placed: Assigned,
     on_event: &mut dyn FnMut(runtime::Event),
 ) -> anyhow::Result<RunOutcome> {
+    let id = reg.state.id.clone();
     let timeout = timeout_of(oci)?;
     if oci.hostname().is_none() && has_own_uts_namespace(oci) {
-        oci.set_hostname(Some(runtime::short_id(id).to_string()));
+        oci.set_hostname(Some(runtime::short_id(&id).to_string()));
     }
+    reg.save_spec(oci);
     let layout = cgroups::detect()?;
     tracing::info!(step = "cgroup", "cgroup layout: {}", layout.describe());
     let container = runtime::Container {
@@ -118,9 +137,18 @@ pub fn execute(
         init: run.init,
         stop_timeout: run.stop_timeout,
         timeout,
-        stdio: run.stdio,
+        stdio: reg.stdio(run.stdio),
     };
-    let outcome = runtime::run_observed(oci, &container, &options, on_event)?;
+    let mut observe = |event: runtime::Event| {
+        match event {
+            runtime::Event::Started(pid) => reg.started(pid, placed.cpus, placed.gpus),
+            runtime::Event::Running => crate::lifecycle::detach::report_running(),
+        }
+        on_event(event);
+    };
+    let outcome = runtime::run_observed(oci, &container, &options, &mut observe);
+    reg.finished(outcome.as_ref().map_err(|e| e.to_string()));
+    let outcome = outcome?;
     let code = outcome.exit_code();
     if code == 0 {
         tracing::info!(

@@ -4,14 +4,21 @@ pub mod decision_log;
 pub mod execute;
 pub mod experiment;
 pub mod image;
+pub mod inspect;
+pub mod logs;
+pub mod pause;
 pub mod placed;
+pub mod ps;
 pub mod report;
 pub mod resolve_image;
+pub mod rm;
 pub mod run;
 pub mod spec;
+pub mod stop;
 pub mod top;
 pub mod trace;
 pub mod validate;
+pub mod wait;
 
 use std::path::PathBuf;
 

@@ -14,6 +14,7 @@ use sched::topology::Topology;
 use super::decision_log::{log_and_record, summary};
 use super::execute::{execute_recorded, Watched};
 use super::Globals;
+use crate::lifecycle::{detach, Registered, Registration};
 use crate::place::{self as placement, CgroupPlace, Machine, Placed};
 use crate::recorder::{self, Recorder};
 
@@ -60,6 +61,8 @@ pub struct Run<'a> {
     pub stop_timeout: Duration,
     /// The container's standard streams.
     pub stdio: runtime::Stdio,
+    /// Keep the container's record after it exits (`run -d` without `--rm`).
+    pub keep_record: bool,
 }
 
 /// A workload file, or one entry of a file of several.
@@ -93,10 +96,20 @@ pub fn run_workload(
     let _layers_in_use = super::resolve_image::resolve(&run.globals.image_root, &mut workload)?;
     let id = runtime::new_container_id().context("making a container id")?;
     let short = runtime::short_id(&id).to_string();
-    let name = name
-        .map(String::from)
-        .or_else(|| workload.name.clone())
-        .unwrap_or_else(|| short.clone());
+    let mut reg = Registered::create(
+        run.globals,
+        &Registration {
+            id: &id,
+            explicit_name: name,
+            default_name: workload.name.as_deref(),
+            detached: detach::is_monitor(),
+            keep: run.keep_record,
+            source: source.file.display().to_string(),
+            command: workload.args.clone(),
+        },
+    )?;
+    detach::report_id(&id);
+    let name = reg.name().to_string();
     let span = tracing::info_span!("container", id = %short);
     let _entered = span.enter();
     tracing::info!(step = "spec", id = %id, "workload {}: {}", source.file.display(), summary(&workload));
@@ -162,6 +175,13 @@ pub fn run_workload(
 
     let mut oci = spec::lower(&workload)?;
     spec::assign(&mut oci, &assignment(&placed, &inventory))?;
+    let gpus: Vec<u32> = placed
+        .decision
+        .gpu
+        .iter()
+        .flat_map(|g| &g.grants)
+        .map(|g| g.gpu)
+        .collect();
     let watched = Watched {
         id: &id,
         name: &name,
@@ -169,9 +189,10 @@ pub fn run_workload(
         record,
         machine: &machine,
         cpus: &placed.decision.cpu.grant.cpus,
+        gpus: &gpus,
         on_pool: !placed.decision.cpu.grant.pinned,
     };
-    let outcome = execute_recorded(run, &mut oci, &watched);
+    let outcome = execute_recorded(run, &mut oci, &watched, &mut reg);
     drop(placed);
     if let Some(rec) = &recorder {
         finish_record(rec, record);

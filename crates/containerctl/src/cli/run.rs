@@ -12,6 +12,7 @@ use anyhow::Context;
 
 use super::Globals;
 use crate::cli::placed::{self, PlaceArgs, RecordArgs};
+use crate::lifecycle::{detach, Registered, Registration};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -27,6 +28,14 @@ pub struct RunArgs {
     /// Run the entry of this name from a file of several workloads (`containers:`).
     #[arg(long, value_name = "NAME", conflicts_with = "bundle")]
     pub entry: Option<String>,
+    /// Run in the background: print the container's id once it runs and
+    /// return; its output goes to `containerctl logs`.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// With `-d`: remove the container's record when it exits (a
+    /// foreground run's record always goes).
+    #[arg(long, requires = "detach")]
+    pub rm: bool,
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals.
     #[arg(long)]
     pub init: bool,
@@ -40,6 +49,9 @@ pub struct RunArgs {
 }
 
 pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
+    if args.detach && !detach::is_monitor() {
+        return detach::start_monitor();
+    }
     let stop_timeout = Duration::try_from_secs_f64(args.stop_timeout)
         .with_context(|| format!("--stop-timeout {} is not a duration", args.stop_timeout))?;
     let run = placed::Run {
@@ -47,6 +59,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         init: args.init,
         stop_timeout,
         stdio: runtime::Stdio::Inherit,
+        keep_record: args.detach && !args.rm,
     };
     match (&args.file, &args.bundle) {
         (Some(file), _) => placed::run_workload(
@@ -59,17 +72,36 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
             &args.place,
             &args.record,
         ),
-        (None, Some(dir)) => run_bundle(&run, dir),
+        (None, Some(dir)) => run_bundle(&run, dir, args.name.as_deref()),
         (None, None) => anyhow::bail!("give a workload file or --bundle DIR"),
     }
 }
 
-fn run_bundle(run: &placed::Run, dir: &std::path::Path) -> anyhow::Result<i32> {
+fn run_bundle(run: &placed::Run, dir: &std::path::Path, name: Option<&str>) -> anyhow::Result<i32> {
     let mut oci = spec::load_bundle(dir)?;
     let id = runtime::new_container_id().context("making a container id")?;
     let span = tracing::info_span!("container", id = runtime::short_id(&id));
     let _entered = span.enter();
     tracing::info!(step = "spec", id = %id, "OCI bundle {}", dir.display());
-    let outcome = super::execute::execute(run, &mut oci, &id, &mut |_| {})?;
+    let command = oci
+        .process()
+        .as_ref()
+        .and_then(|p| p.args().clone())
+        .unwrap_or_default();
+    let mut reg = Registered::create(
+        run.globals,
+        &Registration {
+            id: &id,
+            explicit_name: name,
+            default_name: None,
+            detached: detach::is_monitor(),
+            keep: run.keep_record,
+            source: dir.display().to_string(),
+            command,
+        },
+    )?;
+    detach::report_id(&id);
+    let outcome =
+        super::execute::execute(run, &mut oci, &mut reg, Default::default(), &mut |_| {})?;
     Ok(outcome.exit_code())
 }

@@ -1,4 +1,4 @@
-//! `containerctl top` (alias `stats`): a live view of every core's
+//! `containerctl top` (alias `stats`, optionally of some containers only): a live view of every core's
 //! utilisation and of every running container of ours (from the ledger):
 //! cores, GPUs, CPU %, memory, pids, like `docker stats`. Redraws in place
 //! on a terminal; prints one table per interval otherwise.
@@ -22,6 +22,12 @@ pub struct TopArgs {
     /// Stop after this many refreshes (default: until Ctrl-C).
     #[arg(long, short = 'n', value_name = "N")]
     pub iterations: Option<u64>,
+    /// Print one table and stop (as `-n 1`).
+    #[arg(long, conflicts_with = "iterations")]
+    pub no_stream: bool,
+    /// Only these containers (ids, id prefixes or names).
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
 }
 
 pub fn run(globals: &Globals, args: TopArgs) -> anyhow::Result<i32> {
@@ -33,11 +39,27 @@ pub fn run(globals: &Globals, args: TopArgs) -> anyhow::Result<i32> {
     let mut cores = CpuSampler::new(Path::new("/proc"))?;
     let mut rates = UsageRates::default();
     let terminal = std::io::stdout().is_terminal();
+    let only = chosen(globals, &args.containers)?;
+    let iterations = if args.no_stream {
+        Some(1)
+    } else {
+        args.iterations
+    };
+    let ledger_now = || {
+        let mut ledger = crate::place::live_ledger(&globals.state_root);
+        if let Some(ids) = &only {
+            ledger.placements.retain(|id, _| ids.contains(id));
+            ledger.waiting.retain(|id, _| ids.contains(id));
+        }
+        ledger
+    };
+    // A first reading, so that the first table already has CPU rates.
+    container_table(&ledger_now(), &layout, &globals.cgroup_parent, &mut rates);
     let mut shown = 0;
-    while args.iterations.is_none_or(|n| shown < n) {
+    while iterations.is_none_or(|n| shown < n) {
         std::thread::sleep(interval);
         let sample = cores.sample()?;
-        let ledger = crate::place::live_ledger(&globals.state_root);
+        let ledger = ledger_now();
         rates.keep_only(ledger.placements.keys().map(String::as_str));
         let mut frame = core_table(&sample.utilisation.per_cpu).to_string();
         frame.push('\n');
@@ -51,6 +73,19 @@ pub fn run(globals: &Globals, args: TopArgs) -> anyhow::Result<i32> {
         shown += 1;
     }
     Ok(0)
+}
+
+/// The ids of the containers named, or None for all of them.
+fn chosen(globals: &Globals, names: &[String]) -> anyhow::Result<Option<Vec<String>>> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let store = crate::lifecycle::store_of(globals);
+    let ids = names
+        .iter()
+        .map(|n| store.resolve(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(ids))
 }
 
 fn core_table(per_cpu: &std::collections::BTreeMap<u32, f64>) -> Table {
