@@ -75,6 +75,10 @@ enum Command {
     Wait(cli::wait::WaitArgs),
     /// Everything known about containers, as JSON.
     Inspect(cli::inspect::InspectArgs),
+    /// Start every container of a multi-workload file, or none.
+    Up(cli::up::UpArgs),
+    /// Stop and remove the containers of a file `up` started.
+    Down(cli::up::DownArgs),
     /// Clean up after containers whose monitor died.
     Gc(cli::rm::GcArgs),
     /// Check a workload file without running it.
@@ -126,6 +130,8 @@ fn main() -> ExitCode {
         Command::Wait(args) => cli::wait::run(&globals, args),
         Command::Inspect(args) => cli::inspect::run(&globals, args),
         Command::Gc(args) => cli::rm::gc(&globals, args),
+        Command::Up(args) => cli::up::up(&globals, args),
+        Command::Down(args) => cli::up::down(&globals, args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Spec(args) => cli::spec::run(&globals, args),
         Command::Top(args) => cli::top::run(&globals, args),

@@ -17,6 +17,7 @@ pub mod spec;
 pub mod stop;
 pub mod top;
 pub mod trace;
+pub mod up;
 pub mod validate;
 pub mod wait;
 

@@ -227,7 +227,7 @@ fn record_queued(
 }
 
 /// What the workload asks the scheduler for.
-fn request_of(workload: &spec::Workload) -> Request {
+pub fn request_of(workload: &spec::Workload) -> Request {
     Request {
         cpu: sched::cpu_policy::CpuRequest {
             millis: workload.cpu.map_or(0, |c| c.millis),

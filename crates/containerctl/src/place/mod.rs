@@ -199,6 +199,47 @@ fn fits_when_idle(machine: &Machine, request: &Request, policies: Policies) -> b
     .is_ok()
 }
 
+/// Whether all of `requests` (name, request, policies) fit on the machine
+/// together with what already runs: each is decided against the ledger as
+/// the ones before it would leave it. Nothing is recorded. The error names
+/// the first one that does not fit.
+pub fn fit_jointly(
+    machine: &Machine,
+    requests: &[(String, Request, Policies)],
+) -> anyhow::Result<()> {
+    let owner = runtime::current_owner()?;
+    let (locked, _) = runtime::lock_ledger(machine.state_root)?;
+    let mut ledger = locked.ledger.clone();
+    drop(locked);
+    let load = place::cpu_load(ledger.load.as_ref());
+    for (n, (name, request, policies)) in requests.iter().enumerate() {
+        let decision = place::decide(
+            machine.topology,
+            &load,
+            machine.inventory,
+            &ledger,
+            request,
+            *policies,
+        )
+        .with_context(|| {
+            format!(
+                "{name} does not fit beside the {n} container(s) before it in the file and those running now"
+            )
+        })?;
+        let entry = place::placement(
+            &format!("joint-check-{n}"),
+            name,
+            owner,
+            now_ms(),
+            &decision,
+        );
+        ledger
+            .insert(entry, &machine.inventory.memory_by_index())
+            .with_context(|| format!("{name} does not fit beside the ones before it"))?;
+    }
+    Ok(())
+}
+
 /// The ledger under `state_root`, read without the lock (the file is
 /// replaced atomically), without the entries whose owner has died.
 pub fn live_ledger(state_root: &Path) -> Ledger {
