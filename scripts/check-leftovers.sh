@@ -15,8 +15,12 @@ if grep -q containerctl /proc/self/mountinfo; then
 fi
 procs=$(pgrep -a -f 'containerctl(-probe)? ' | grep -v -e check-leftovers -e pgrep || true)
 [ -n "$procs" ] && { echo "left behind: processes"; echo "$procs"; bad=1; }
-# The ledger and its lock stay (they are shared by every run); containers do not.
-state=$(ls -A /run/containerctl 2>/dev/null | grep -v -x -e ledger.json -e ledger.lock || true)
+# The ledger and its lock stay (they are shared by every run), and the
+# (empty) dirs of the container store and its names; containers do not.
+state=$(ls -A /run/containerctl 2>/dev/null | grep -v -x -e ledger.json -e ledger.lock -e containers -e names || true)
+for sub in containers names; do
+  state="$state$(ls -A /run/containerctl/$sub 2>/dev/null | sed "s|^| $sub/|")"
+done
 if [ -n "$state" ]; then
   echo "left behind: state in /run/containerctl: $state"; bad=1
 fi

@@ -31,7 +31,7 @@ struct Cli {
     /// Log level (error, warn, info, debug, trace) or a tracing filter.
     #[arg(long, global = true, default_value = "info", env = "CONTAINERCTL_LOG")]
     log_level: String,
-    /// Only log warnings and errors.
+    /// Only log warnings and errors (`ps`: only print ids).
     #[arg(short, long, global = true)]
     quiet: bool,
     /// State root: the container store, runtime state and the ledger.
@@ -117,6 +117,7 @@ fn main() -> ExitCode {
         state_root: cli.root,
         cgroup_parent: cli.cgroup_parent,
         image_root: cli.image_root,
+        quiet: cli.quiet,
     };
     let result = match cli.command {
         Command::Run(args) => cli::run::run(&globals, args),

@@ -29,4 +29,6 @@ pub struct Globals {
     pub cgroup_parent: String,
     /// The local image store.
     pub image_root: PathBuf,
+    /// `-q`: warnings and errors only (and ids only, for `ps`).
+    pub quiet: bool,
 }

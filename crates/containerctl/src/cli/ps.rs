@@ -1,7 +1,7 @@
 //! `containerctl ps`: the containers under the state root, like `docker
 //! ps`: id, name, status (created, running, paused, exited (code), OOM
 //! killed, dead when the monitor is gone), cores, GPUs, uptime. Running
-//! ones only unless `-a`; `-q` prints ids; `--format json` the full state.
+//! ones only unless `-a`; `-q` (the global quiet flag) prints only ids; `--format json` the full state.
 
 use comfy_table::{presets::NOTHING, Table};
 use runtime::store::{now_ms, ContainerState, Status};
@@ -20,9 +20,6 @@ pub struct PsArgs {
     /// Show every container, exited ones too.
     #[arg(short, long)]
     pub all: bool,
-    /// Print only the ids.
-    #[arg(short, long)]
-    pub quiet: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -40,7 +37,8 @@ pub fn run(globals: &Globals, args: PsArgs) -> anyhow::Result<i32> {
         })
         .filter(|(s, _)| args.all || s.is_live())
         .collect();
-    if args.quiet {
+    // `ps -q` is the global -q/--quiet: only the ids.
+    if globals.quiet {
         for (s, _) in &shown {
             println!("{}", runtime::short_id(&s.id));
         }

@@ -8,10 +8,12 @@ mod support;
 
 mod affinity;
 mod cleanup;
+mod ctl;
 mod exit_codes;
 mod experiments;
 mod images;
 mod isolation;
+mod lifecycle;
 mod placement;
 mod resources;
 mod rootfs;
