@@ -9,17 +9,20 @@
 //! `child` (the step list), `rootfs` (with `root_mount`, `overlay`,
 //! `mountpoint`), `devices`, `cgroupfs`, `network`,
 //! `security`, `affinity`, `exec`, `init`, `supervise` (the parent's event
-//! loop), `cleanup`, `outcome` (exit codes).
+//! loop), `cleanup`, `outcome` (exit codes), `stdio` and `pty` (terminals),
+//! `enter` (a new process in a running container, like `runc exec`).
 
 mod affinity;
 mod cgroupfs;
 mod child;
 mod cleanup;
 mod devices;
+mod enter;
 mod error;
 mod exec;
 mod id;
 mod init;
+mod join;
 mod ledger_store;
 mod mount_options;
 mod mountpoint;
@@ -27,6 +30,7 @@ mod network;
 mod outcome;
 mod overlay;
 mod plan;
+pub mod pty;
 mod refuse;
 mod resources;
 mod rlimits;
@@ -39,7 +43,9 @@ mod stdio;
 mod steps;
 mod supervise;
 mod sync;
+mod watch;
 
+pub use enter::{exec_in, exec_in_observed, ExecRequest, Target};
 pub use error::{RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_NOT_FOUND, EXIT_RUNTIME_FAILURE};
 pub use id::{new_container_id, short_id};
 pub use ledger_store::{
@@ -47,5 +53,6 @@ pub use ledger_store::{
 };
 pub use outcome::{RunOutcome, Status, EXIT_KILLED, EXIT_TIMED_OUT};
 pub use plan::ChildPlan;
+pub use pty::WindowSize;
 pub use stdio::Stdio;
 pub use supervise::{run, run_observed, Container, Event, RunOptions};
