@@ -11,6 +11,7 @@ mod host;
 mod logging;
 mod place;
 mod recorder;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,7 +1,8 @@
 //! Running a placed container: start and exit events in its record, the
 //! metrics sampler started once PID 1 exists, the pool cpuset synced once
 //! its cgroup exists, and the execution shared with `run --bundle`
-//! ([`execute`]): timeout, default hostname, cgroup layout, outcome log.
+//! ([`execute`]): timeout, default hostname, cgroup layout, a terminal
+//! relay for `-t` (raw mode with `-i`), outcome log.
 
 use std::time::Duration;
 
@@ -120,7 +121,7 @@ pub fn execute(
         timeout,
         stdio: run.stdio,
     };
-    let outcome = runtime::run_observed(oci, &container, &options, on_event)?;
+    let outcome = run_attached(run, oci, &container, &options, on_event)?;
     let code = outcome.exit_code();
     if code == 0 {
         tracing::info!(
@@ -138,6 +139,43 @@ pub fn execute(
         );
     }
     Ok(outcome)
+}
+
+/// Runs the container; with a new terminal, relays between it and the
+/// CLI's stdio (the relay thread starts once the container sends the pty
+/// master, after PID 1 exists) and keeps the CLI's terminal raw with `-i`.
+fn run_attached(
+    run: &Run,
+    oci: &oci_spec::runtime::Spec,
+    container: &runtime::Container,
+    options: &runtime::RunOptions,
+    on_event: &mut dyn FnMut(runtime::Event),
+) -> anyhow::Result<RunOutcome> {
+    let new_terminal = matches!(run.stdio, runtime::Stdio::NewTerminal(_));
+    let raw = match new_terminal && run.interactive {
+        true => crate::terminal::RawMode::enable()?,
+        false => None,
+    };
+    let mut relay = None;
+    let mut relay_error = None;
+    let mut events = |event: runtime::Event| {
+        if let runtime::Event::Terminal(master) = event {
+            match crate::terminal::Relay::start(master, run.interactive) {
+                Ok(started) => relay = Some(started),
+                Err(e) => relay_error = Some(e),
+            }
+        }
+        on_event(event);
+    };
+    let outcome = runtime::run_observed(oci, container, options, &mut events);
+    if let Some(relay) = relay {
+        relay.finish();
+    }
+    drop(raw);
+    if let Some(e) = relay_error {
+        tracing::warn!(step = "terminal", "no terminal relay: {e:#}");
+    }
+    Ok(outcome?)
 }
 
 /// The workload's `timeout`, carried in the Spec's annotation so a bundle

@@ -60,6 +60,9 @@ pub struct Run<'a> {
     pub stop_timeout: Duration,
     /// The container's standard streams.
     pub stdio: runtime::Stdio,
+    /// With a new terminal: relay the CLI's stdin to it too (`-i`), with
+    /// the CLI's terminal in raw mode.
+    pub interactive: bool,
 }
 
 /// A workload file, or one entry of a file of several.
