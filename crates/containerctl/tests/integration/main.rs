@@ -8,6 +8,7 @@ mod support;
 
 mod affinity;
 mod cleanup;
+mod enter;
 mod exit_codes;
 mod experiments;
 mod images;
@@ -17,4 +18,5 @@ mod resources;
 mod rootfs;
 mod security;
 mod signals;
+mod terminal;
 mod validation;
