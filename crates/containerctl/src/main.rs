@@ -12,6 +12,7 @@ mod lifecycle;
 mod logging;
 mod place;
 mod recorder;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,8 @@ enum Command {
     Ps(cli::ps::PsArgs),
     /// Print a detached container's output.
     Logs(cli::logs::LogsArgs),
+    /// Run a command inside a running container.
+    Exec(cli::exec::ExecArgs),
     /// Stop containers: SIGTERM, then SIGKILL after the grace period.
     Stop(cli::stop::StopArgs),
     /// Send a signal to running containers (SIGKILL by default).
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(&globals, args),
         Command::Ps(args) => cli::ps::run(&globals, args),
         Command::Logs(args) => cli::logs::run(&globals, args),
+        Command::Exec(args) => cli::exec::run(&globals, args),
         Command::Stop(args) => cli::stop::stop(&globals, args),
         Command::Kill(args) => cli::stop::kill(&globals, args),
         Command::Rm(args) => cli::rm::rm(&globals, args),

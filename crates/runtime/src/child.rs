@@ -79,6 +79,7 @@ fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     }
     rootfs::assemble(plan, channel)?;
     rootfs::pivot(plan, channel)?;
+    crate::stdio::open_terminal(plan.stdio, plan.uid, channel)?;
     set_hostname(plan, channel)?;
     if plan.new_net_ns {
         network::loopback_up(channel)?;
@@ -96,7 +97,7 @@ fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
 /// Descriptors containerctl inherited (from a shell, an engine, a CI job)
 /// must not reach the workload: an open directory would lead out of the
 /// mount namespace. Everything above stderr closes on exec.
-fn close_inherited_fds() -> Result<(), StepError> {
+pub(crate) fn close_inherited_fds() -> Result<(), StepError> {
     // SAFETY: close_range only changes flags of descriptors of this process.
     let rc = unsafe {
         libc::close_range(
@@ -116,7 +117,7 @@ fn close_inherited_fds() -> Result<(), StepError> {
 
 /// The container dies with containerctl, and lives in its own session so
 /// that a terminal's Ctrl-C reaches containerctl, which decides what to do.
-fn die_with_parent() -> Result<(), StepError> {
+pub(crate) fn die_with_parent() -> Result<(), StepError> {
     set_death_signal(Step::CgroupJoin)?;
     nix::unistd::setsid().map_err(StepError::sys(Step::CgroupJoin, "setsid"))?;
     Ok(())
@@ -128,7 +129,7 @@ pub fn set_death_signal(step: Step) -> Result<(), StepError> {
         .map_err(StepError::sys(step, "prctl(PR_SET_PDEATHSIG)"))
 }
 
-fn wait_for_cgroup(channel: &Channel) -> Result<(), StepError> {
+pub(crate) fn wait_for_cgroup(channel: &Channel) -> Result<(), StepError> {
     match channel.recv::<ToChild>() {
         Ok(Some(ToChild::CgroupJoined)) => Ok(()),
         Ok(None) => Err(StepError::new(Step::CgroupJoin, "the parent went away")),
@@ -162,7 +163,7 @@ fn set_hostname(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     report(channel, Step::Hostname, format!("hostname {name}"))
 }
 
-fn set_affinity(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
+pub(crate) fn set_affinity(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     let Some(cpus) = &plan.cpus else {
         return Ok(());
     };
@@ -174,7 +175,7 @@ fn set_affinity(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     )
 }
 
-fn change_dir(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
+pub(crate) fn change_dir(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     nix::unistd::chdir(&plan.cwd).map_err(StepError::sys(
         Step::Workdir,
         format!("chdir({})", plan.cwd.display()),

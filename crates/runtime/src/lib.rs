@@ -9,17 +9,20 @@
 //! `child` (the step list), `rootfs` (with `root_mount`, `overlay`,
 //! `mountpoint`), `devices`, `cgroupfs`, `network`,
 //! `security`, `affinity`, `exec`, `init`, `supervise` (the parent's event
-//! loop), `cleanup`, `outcome` (exit codes).
+//! loop), `cleanup`, `outcome` (exit codes), `stdio` and `pty` (terminals),
+//! `enter` (a new process in a running container, like `runc exec`).
 
 mod affinity;
 mod cgroupfs;
 mod child;
 mod cleanup;
 mod devices;
+mod enter;
 mod error;
 mod exec;
 mod id;
 mod init;
+mod join;
 mod ledger_store;
 mod mount_options;
 mod mountpoint;
@@ -27,6 +30,7 @@ mod network;
 mod outcome;
 mod overlay;
 mod plan;
+pub mod pty;
 mod refuse;
 mod resources;
 mod rlimits;
@@ -40,8 +44,10 @@ mod steps;
 pub mod store;
 mod supervise;
 mod sync;
+mod watch;
 
 pub use cleanup::reclaim;
+pub use enter::{exec_in, exec_in_observed, ExecRequest, Target};
 pub use error::{
     RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_NO_SUCH_CONTAINER,
     EXIT_RUNTIME_FAILURE,
@@ -53,5 +59,6 @@ pub use ledger_store::{
 };
 pub use outcome::{RunOutcome, Status, EXIT_KILLED, EXIT_TIMED_OUT};
 pub use plan::ChildPlan;
+pub use pty::WindowSize;
 pub use stdio::Stdio;
 pub use supervise::{run, run_observed, Container, Event, RunOptions};

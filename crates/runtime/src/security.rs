@@ -23,6 +23,8 @@ pub fn switch_user(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError>
     setresgid(gid, gid, gid).map_err(fail(&format!("setresgid({})", plan.gid)))?;
     let uid = Uid::from_raw(plan.uid);
     setresuid(uid, uid, uid).map_err(fail(&format!("setresuid({})", plan.uid)))?;
+    // The kernel clears the death signal when the uid changes.
+    crate::child::set_death_signal(Step::User)?;
     report(
         channel,
         Step::User,

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub enum Step {
     /// Waiting for the parent to place us in our cgroups.
     CgroupJoin,
+    /// setns into a running container's namespaces (`exec_in`).
+    Namespaces,
     /// stdin/stdout/stderr (a log file, a pty) put in place.
     Stdio,
     /// unshare(CLONE_NEWCGROUP) once inside the cgroup, so it becomes our root.
@@ -41,6 +43,7 @@ impl Step {
     pub fn name(self) -> &'static str {
         match self {
             Step::CgroupJoin => "cgroup-join",
+            Step::Namespaces => "namespaces",
             Step::Stdio => "stdio",
             Step::CgroupNamespace => "cgroup-namespace",
             Step::Mounts => "mounts",

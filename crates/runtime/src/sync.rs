@@ -2,10 +2,13 @@
 //! messages as JSON, one message per packet. The parent says when the child
 //! may proceed (its cgroup is joined); the child reports each named setup step
 //! as it completes, and a failure as a message carrying its step, errno and
-//! text, so the user sees why setup failed instead of "exit 1". Both ends are
-//! close-on-exec: when the workload's execve succeeds the parent reads EOF.
+//! text, so the user sees why setup failed instead of "exit 1". A message may
+//! carry one descriptor (SCM_RIGHTS): the pty master the child opened. Both
+//! ends are close-on-exec: when the workload's execve succeeds the parent
+//! reads EOF.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::sys::socket::{self, AddressFamily, MsgFlags, SockFlag, SockType};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -22,6 +25,9 @@ pub enum ToChild {
     CgroupJoined,
 }
 
+/// A message and the descriptor that came with it, if any.
+pub type Received<T> = (T, Option<OwnedFd>);
+
 /// Child → parent.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub enum FromChild {
@@ -33,6 +39,8 @@ pub enum FromChild {
         message: String,
         exit_code: i32,
     },
+    /// The pty master of the container's new terminal travels with this one.
+    Terminal,
 }
 
 /// One end of the socketpair.
@@ -52,9 +60,21 @@ impl Channel {
     }
 
     pub fn send<T: Serialize>(&self, message: &T) -> std::io::Result<()> {
+        self.send_fds(message, &[])
+    }
+
+    /// Sends a message with a descriptor attached (the receiver gets a copy).
+    pub fn send_with_fd<T: Serialize>(&self, message: &T, fd: BorrowedFd) -> std::io::Result<()> {
+        self.send_fds(message, &[fd.as_raw_fd()])
+    }
+
+    fn send_fds<T: Serialize>(&self, message: &T, fds: &[RawFd]) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+        let rights = [socket::ControlMessage::ScmRights(fds)];
+        let cmsgs = if fds.is_empty() { &[][..] } else { &rights[..] };
         loop {
-            match socket::send(self.raw(), &bytes, MsgFlags::MSG_NOSIGNAL) {
+            let iov = [IoSlice::new(&bytes)];
+            match socket::sendmsg::<()>(self.raw(), &iov, cmsgs, MsgFlags::MSG_NOSIGNAL, None) {
                 Ok(_) => return Ok(()),
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e.into()),
@@ -64,27 +84,29 @@ impl Channel {
 
     /// Blocks for the next message; `None` when the other side has closed.
     pub fn recv<T: DeserializeOwned>(&self) -> std::io::Result<Option<T>> {
+        Ok(self.receive(MsgFlags::empty())?.map(|(m, _)| m))
+    }
+
+    /// Like [`Channel::recv`], with the descriptor the message carried.
+    pub fn recv_with_fd<T: DeserializeOwned>(&self) -> std::io::Result<Option<Received<T>>> {
         self.receive(MsgFlags::empty())
     }
 
-    /// The next message if one is queued; `None` when none is (or closed).
-    pub fn try_recv<T: DeserializeOwned>(&self) -> std::io::Result<Option<T>> {
+    /// The next message if one is queued (`None` when none is, or closed),
+    /// with the descriptor it carried.
+    pub fn try_recv_with_fd<T: DeserializeOwned>(&self) -> std::io::Result<Option<Received<T>>> {
         match self.receive(MsgFlags::MSG_DONTWAIT) {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
             other => other,
         }
     }
 
-    fn receive<T: DeserializeOwned>(&self, flags: MsgFlags) -> std::io::Result<Option<T>> {
+    fn receive<T: DeserializeOwned>(
+        &self,
+        flags: MsgFlags,
+    ) -> std::io::Result<Option<Received<T>>> {
         let mut buf = vec![0u8; MAX_MESSAGE];
-        let n = loop {
-            // MSG_TRUNC: the packet's real length, so a cut-off one is detected.
-            match socket::recv(self.raw(), &mut buf, flags | MsgFlags::MSG_TRUNC) {
-                Ok(n) => break n,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let (n, fd) = self.receive_raw(&mut buf, flags)?;
         if n == 0 {
             return Ok(None);
         }
@@ -95,12 +117,42 @@ impl Channel {
             ));
         }
         serde_json::from_slice(&buf[..n])
-            .map(Some)
+            .map(|m| Some((m, fd)))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 
-    fn raw(&self) -> std::os::fd::RawFd {
-        use std::os::fd::AsRawFd;
+    /// One packet: its real length (MSG_TRUNC, so a cut-off one is
+    /// detected) and the first descriptor it carried (any others close).
+    fn receive_raw(
+        &self,
+        buf: &mut [u8],
+        flags: MsgFlags,
+    ) -> std::io::Result<(usize, Option<OwnedFd>)> {
+        let flags = flags | MsgFlags::MSG_TRUNC | MsgFlags::MSG_CMSG_CLOEXEC;
+        let mut space = nix::cmsg_space!([RawFd; 4]);
+        loop {
+            let mut iov = [IoSliceMut::new(buf)];
+            let msg = match socket::recvmsg::<()>(self.raw(), &mut iov, Some(&mut space), flags) {
+                Ok(msg) => msg,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let mut fds = Vec::new();
+            for cmsg in msg.cmsgs()? {
+                if let socket::ControlMessageOwned::ScmRights(received) = cmsg {
+                    // SAFETY: the kernel installed these descriptors for us alone.
+                    fds.extend(
+                        received
+                            .into_iter()
+                            .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+                    );
+                }
+            }
+            return Ok((msg.bytes, fds.into_iter().next()));
+        }
+    }
+
+    fn raw(&self) -> RawFd {
         self.0.as_raw_fd()
     }
 }
@@ -132,5 +184,28 @@ mod tests {
         assert_eq!(parent.recv::<FromChild>().expect("recv"), Some(failed));
         drop(child);
         assert_eq!(parent.recv::<FromChild>().expect("recv"), None);
+    }
+
+    #[test]
+    fn a_descriptor_travels_with_its_message() {
+        let (parent, child) = Channel::pair().expect("socketpair");
+        let (read, write) = nix::unistd::pipe().expect("pipe");
+        child
+            .send_with_fd(&FromChild::Terminal, write.as_fd())
+            .expect("send");
+        drop(write);
+        let (message, fd) = parent
+            .recv_with_fd::<FromChild>()
+            .expect("recv")
+            .expect("a message");
+        assert_eq!(message, FromChild::Terminal);
+        let fd = fd.expect("a descriptor");
+        nix::unistd::write(&fd, b"x").expect("write through the copy");
+        let mut buf = [0u8; 1];
+        assert_eq!(nix::unistd::read(&read, &mut buf).expect("read"), 1);
+        assert!(parent
+            .try_recv_with_fd::<FromChild>()
+            .expect("try_recv")
+            .is_none());
     }
 }

@@ -1,7 +1,8 @@
 //! Running a placed container: start and exit events in its record, the
 //! metrics sampler started once PID 1 exists, the pool cpuset synced once
 //! its cgroup exists, and the execution shared with `run --bundle`
-//! ([`execute`]): timeout, default hostname, cgroup layout, outcome log.
+//! ([`execute`]): timeout, default hostname, cgroup layout, a terminal
+//! relay for `-t` (raw mode with `-i`), outcome log.
 
 use std::time::Duration;
 
@@ -143,11 +144,12 @@ pub fn execute(
         match event {
             runtime::Event::Started(pid) => reg.started(pid, placed.cpus, placed.gpus),
             runtime::Event::Running => crate::lifecycle::detach::report_running(),
+            runtime::Event::Terminal(_) => {}
         }
         on_event(event);
     };
-    let outcome = runtime::run_observed(oci, &container, &options, &mut observe);
-    reg.finished(outcome.as_ref().map_err(|e| e.to_string()));
+    let outcome = run_attached(run, oci, &container, &options, &mut observe);
+    reg.finished(outcome.as_ref().map_err(|e| format!("{e:#}")));
     let outcome = outcome?;
     let code = outcome.exit_code();
     if code == 0 {
@@ -166,6 +168,21 @@ pub fn execute(
         );
     }
     Ok(outcome)
+}
+
+/// Runs the container, with its new terminal attached to ours for `-t`.
+fn run_attached(
+    run: &Run,
+    oci: &oci_spec::runtime::Spec,
+    container: &runtime::Container,
+    options: &runtime::RunOptions,
+    on_event: &mut dyn FnMut(runtime::Event),
+) -> anyhow::Result<RunOutcome> {
+    let new_terminal = matches!(run.stdio, runtime::Stdio::NewTerminal(_));
+    let outcome = crate::terminal::attached(new_terminal, run.interactive, on_event, |events| {
+        runtime::run_observed(oci, container, options, events)
+    })?;
+    Ok(outcome?)
 }
 
 /// The workload's `timeout`, carried in the Spec's annotation so a bundle

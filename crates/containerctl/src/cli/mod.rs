@@ -1,6 +1,7 @@
 //! One file per command. `Globals` are the options every command shares.
 
 pub mod decision_log;
+pub mod exec;
 pub mod execute;
 pub mod experiment;
 pub mod image;

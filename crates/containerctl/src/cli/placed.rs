@@ -63,6 +63,9 @@ pub struct Run<'a> {
     pub stdio: runtime::Stdio,
     /// Keep the container's record after it exits (`run -d` without `--rm`).
     pub keep_record: bool,
+    /// With a new terminal: relay the CLI's stdin to it too (`-i`), with
+    /// the CLI's terminal in raw mode.
+    pub interactive: bool,
 }
 
 /// A workload file, or one entry of a file of several.

@@ -3,7 +3,9 @@
 //! OCI Spec, run it in a new container with its output streamed, record what
 //! was decided and measured, and exit with its status.
 //! `run --bundle DIR` runs an OCI bundle's config.json as given (no
-//! placement, no record), like `runc run`.
+//! placement, no record), like `runc run`. As with docker, the workload's
+//! stdin is /dev/null unless `-i` keeps it attached, and `-t` gives it a
+//! new pseudo-terminal of its own, relayed to the CLI's stdio.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,6 +41,13 @@ pub struct RunArgs {
     /// Run a tiny init as PID 1 that reaps zombies and forwards signals.
     #[arg(long)]
     pub init: bool,
+    /// Keep stdin attached to the workload (without it, its stdin is /dev/null).
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Give the workload a pseudo-terminal of its own, relayed to this one
+    /// (in raw mode with -i, so Ctrl-C reaches the workload).
+    #[arg(short = 't', long)]
+    pub tty: bool,
     /// Seconds between the stop signal (Ctrl-C, SIGTERM, timeout) and SIGKILL.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub stop_timeout: f64,
@@ -49,16 +58,25 @@ pub struct RunArgs {
 }
 
 pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
+    if args.detach && (args.tty || args.interactive) {
+        return Err(crate::exit::BadUsage(
+            "-d cannot be combined with -i or -t: a detached container's output goes to `containerctl logs`".into(),
+        )
+        .into());
+    }
     if args.detach && !detach::is_monitor() {
         return detach::start_monitor();
     }
     let stop_timeout = Duration::try_from_secs_f64(args.stop_timeout)
         .with_context(|| format!("--stop-timeout {} is not a duration", args.stop_timeout))?;
+    // Kept open until the run ends: the container's stdin without -i.
+    let dev_null = std::fs::File::open("/dev/null").context("opening /dev/null")?;
     let run = placed::Run {
         globals,
         init: args.init,
         stop_timeout,
-        stdio: runtime::Stdio::Inherit,
+        stdio: stdio(&args, &dev_null),
+        interactive: args.interactive,
         keep_record: args.detach && !args.rm,
     };
     match (&args.file, &args.bundle) {
@@ -74,6 +92,20 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         ),
         (None, Some(dir)) => run_bundle(&run, dir, args.name.as_deref()),
         (None, None) => anyhow::bail!("give a workload file or --bundle DIR"),
+    }
+}
+
+/// The workload's stdin, stdout and stderr for `-i` and `-t`.
+fn stdio(args: &RunArgs, dev_null: &std::fs::File) -> runtime::Stdio {
+    use std::os::fd::AsRawFd;
+    match (args.tty, args.interactive) {
+        (true, _) => runtime::Stdio::NewTerminal(crate::terminal::size()),
+        (false, true) => runtime::Stdio::Inherit,
+        (false, false) => runtime::Stdio::Files {
+            stdin: dev_null.as_raw_fd(),
+            stdout: 1,
+            stderr: 2,
+        },
     }
 }
 

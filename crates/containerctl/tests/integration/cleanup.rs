@@ -29,14 +29,8 @@ fn successful_run_leaves_nothing() {
     run.expect_code(0).assert_clean();
     assert_parent_gone(&parent);
     let state = run.state_root.path().join("state");
-    let left: Vec<_> = std::fs::read_dir(&state)
-        .map(|d| d.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    let shared = [runtime::LEDGER_FILE, runtime::LEDGER_LOCK];
-    assert!(
-        left.iter().all(|name| shared.iter().any(|s| name == *s)),
-        "state root holds {left:?}"
-    );
+    let left = state_leftovers(&state);
+    assert!(left.is_empty(), "state root holds {left:?}");
     let ledger = runtime::read_ledger(&state.join(runtime::LEDGER_FILE)).expect("ledger");
     assert!(ledger.placements.is_empty(), "{ledger:?}");
 }

@@ -24,10 +24,6 @@ impl Ctl {
         Ctl { root, parent }
     }
 
-    pub fn state(&self) -> &Path {
-        self.root.path()
-    }
-
     /// `containerctl --root R --cgroup-parent P ARGS…`, not yet run.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(containerctl());

@@ -46,17 +46,9 @@ impl BusyboxExt for Busybox {
 
 /// The state root holds only the shared ledger files (and `kept/` if asked).
 fn assert_state_root_empty(run: &Run, allowed: &[&str]) {
-    let left: Vec<String> = std::fs::read_dir(&run.state)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    let shared = [runtime::LEDGER_FILE, runtime::LEDGER_LOCK];
+    let left = state_leftovers(&run.state);
     assert!(
-        left.iter()
-            .all(|name| shared.contains(&name.as_str()) || allowed.contains(&name.as_str())),
+        left.iter().all(|name| allowed.contains(&name.as_str())),
         "state root holds {left:?}"
     );
 }

@@ -140,6 +140,19 @@ impl RunBuilder {
 
     /// Starts containerctl, returning the child and what `finish` needs.
     pub fn spawn(self) -> (std::process::Child, Pending) {
+        let (mut command, pending) = self.command();
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn containerctl");
+        (child, pending)
+    }
+
+    /// The containerctl command `spawn` runs, for a caller that wires its
+    /// stdio itself (a terminal), and what `collected` needs.
+    pub fn command(self) -> (Command, Pending) {
         require_root();
         let state_root = tempfile::tempdir().expect("state root");
         let file = state_root.path().join("workload.yaml");
@@ -161,14 +174,8 @@ impl RunBuilder {
             Some(dir) => command.arg("--bundle").arg(dir),
             None => command.arg(&file),
         };
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn containerctl");
         (
-            child,
+            command,
             Pending {
                 state_root,
                 state,
@@ -190,6 +197,25 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// The results of a run whose exit code and output (stdout and stderr
+    /// in one stream, as through a terminal) the caller collected.
+    pub fn collected(self, code: i32, output: String) -> Run {
+        let logs = output
+            .lines()
+            .filter_map(|line| line.find('{').map(|start| &line[start..]))
+            .filter_map(|json| serde_json::from_str::<Value>(json.trim_end()).ok())
+            .collect();
+        Run {
+            code,
+            stdout: output.clone(),
+            stderr: output,
+            logs,
+            state_root: self.state_root,
+            state: self.state,
+            cgroup_parent: self.cgroup_parent,
+        }
+    }
+
     /// Waits (at most two minutes) and collects the results.
     pub fn finish(self, mut child: std::process::Child) -> Run {
         let limit = Duration::from_secs(if in_slow_vm() { 600 } else { 120 });
@@ -398,4 +424,23 @@ impl Busybox {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+}
+
+/// What a state root holds besides the files every run shares (the ledger
+/// and its lock) and the container store's dirs while they are empty.
+pub fn state_leftovers(state: &Path) -> Vec<String> {
+    let shared = [runtime::LEDGER_FILE, runtime::LEDGER_LOCK];
+    let empty_dir = |p: &Path| std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none());
+    std::fs::read_dir(state)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    let name = e.file_name();
+                    let store = (name == "containers" || name == "names") && empty_dir(&e.path());
+                    !store && !shared.iter().any(|s| name == *s)
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
