@@ -260,6 +260,22 @@ pub fn attached<T>(
     Ok(result)
 }
 
+/// The streams for `-i` and `-t`, as docker gives them: a new terminal
+/// with `-t`; our own stdin with `-i`; else stdin from /dev/null
+/// (`dev_null`, kept open by the caller) and our stdout and stderr.
+pub fn stdio(tty: bool, interactive: bool, dev_null: &std::fs::File) -> runtime::Stdio {
+    use std::os::fd::AsRawFd;
+    match (tty, interactive) {
+        (true, _) => runtime::Stdio::NewTerminal(size()),
+        (false, true) => runtime::Stdio::Inherit,
+        (false, false) => runtime::Stdio::Files {
+            stdin: dev_null.as_raw_fd(),
+            stdout: 1,
+            stderr: 2,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

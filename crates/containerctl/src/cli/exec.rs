@@ -5,7 +5,6 @@
 //! when it started), and exits with the process's status. `-t` gives it a
 //! pseudo-terminal of its own; `-i` keeps stdin attached (else /dev/null).
 
-use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,15 +47,7 @@ pub fn run(globals: &Globals, args: ExecArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("reading the container's Spec {}", config.display()))?;
     let cgroup = target.cgroup()?;
     let dev_null = std::fs::File::open("/dev/null").context("opening /dev/null")?;
-    let stdio = match (args.tty, args.interactive) {
-        (true, _) => runtime::Stdio::NewTerminal(crate::terminal::size()),
-        (false, true) => runtime::Stdio::Inherit,
-        (false, false) => runtime::Stdio::Files {
-            stdin: dev_null.as_raw_fd(),
-            stdout: 1,
-            stderr: 2,
-        },
-    };
+    let stdio = crate::terminal::stdio(args.tty, args.interactive, &dev_null);
     let request = runtime::ExecRequest {
         args: args.command.clone(),
         env: args.env.clone(),

@@ -75,7 +75,7 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         globals,
         init: args.init,
         stop_timeout,
-        stdio: stdio(&args, &dev_null),
+        stdio: crate::terminal::stdio(args.tty, args.interactive, &dev_null),
         interactive: args.interactive,
         keep_record: args.detach && !args.rm,
     };
@@ -92,20 +92,6 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         ),
         (None, Some(dir)) => run_bundle(&run, dir, args.name.as_deref()),
         (None, None) => anyhow::bail!("give a workload file or --bundle DIR"),
-    }
-}
-
-/// The workload's stdin, stdout and stderr for `-i` and `-t`.
-fn stdio(args: &RunArgs, dev_null: &std::fs::File) -> runtime::Stdio {
-    use std::os::fd::AsRawFd;
-    match (args.tty, args.interactive) {
-        (true, _) => runtime::Stdio::NewTerminal(crate::terminal::size()),
-        (false, true) => runtime::Stdio::Inherit,
-        (false, false) => runtime::Stdio::Files {
-            stdin: dev_null.as_raw_fd(),
-            stdout: 1,
-            stderr: 2,
-        },
     }
 }
 

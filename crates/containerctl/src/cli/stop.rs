@@ -40,8 +40,7 @@ pub struct KillArgs {
 }
 
 pub fn stop(globals: &Globals, args: StopArgs) -> anyhow::Result<i32> {
-    let grace = Duration::try_from_secs_f64(args.time)
-        .map_err(|_| crate::exit::BadUsage(format!("-t {}: not a number of seconds", args.time)))?;
+    let grace = grace_period(args.time)?;
     for query in &args.containers {
         let mut target = Target::find(globals, query)?;
         stop_one(&mut target, grace)?;
@@ -91,6 +90,12 @@ pub fn kill(globals: &Globals, args: KillArgs) -> anyhow::Result<i32> {
         println!("{query}");
     }
     Ok(0)
+}
+
+/// `-t SECS` as a duration.
+pub fn grace_period(secs: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| crate::exit::BadUsage(format!("-t {secs}: not a number of seconds")).into())
 }
 
 /// A paused container cannot act on a signal until it is thawed.

@@ -9,7 +9,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::Context;
 use sched::gpu::{GpuInventory, InventorySource};
@@ -83,8 +82,7 @@ pub fn up(globals: &Globals, args: UpArgs) -> anyhow::Result<i32> {
 }
 
 pub fn down(globals: &Globals, args: DownArgs) -> anyhow::Result<i32> {
-    let grace = Duration::try_from_secs_f64(args.time)
-        .map_err(|_| crate::exit::BadUsage(format!("-t {}: not a number of seconds", args.time)))?;
+    let grace = super::stop::grace_period(args.time)?;
     for w in entries(&args.file)? {
         let mut target = match Target::find(globals, &w.name) {
             Ok(target) => target,

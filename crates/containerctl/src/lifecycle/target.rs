@@ -57,7 +57,7 @@ impl Target {
         match self.status() {
             Status::Running => Ok(()),
             Status::Paused => Err(self.wrong_state(&format!("resume it before you {verb} it"))),
-            _ => Err(self.wrong_state(&format!("only a running container can be {verb}ed"))),
+            _ => Err(self.wrong_state(&format!("`{verb}` needs a running container"))),
         }
     }
 

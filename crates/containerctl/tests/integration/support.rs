@@ -370,9 +370,15 @@ impl Gate {
 
     /// Shell commands that return once the gate is open (at most 60 s).
     pub fn wait_script(&self) -> String {
+        self.wait_script_for(60)
+    }
+
+    /// Shell commands that return once the gate is open (at most `secs`).
+    pub fn wait_script_for(&self, secs: u32) -> String {
         format!(
-            "i=0; while [ ! -e {} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done",
-            self.file().display()
+            "i=0; while [ ! -e {} ] && [ $i -lt {} ]; do sleep 0.05; i=$((i+1)); done",
+            self.file().display(),
+            secs * 20
         )
     }
 
