@@ -32,6 +32,10 @@ pub struct Namespace {
     pub name: &'static str,
     pub kind: CloneFlags,
     pub fd: OwnedFd,
+    /// For the mount namespace: PID 1's root directory. setns puts the
+    /// caller at the namespace's root mount, which is not the container's
+    /// root when its supervisor ran chrooted; this is (as `nsenter --root`).
+    pub root: Option<OwnedFd>,
 }
 
 /// Opens the container's namespaces that differ from the caller's.
@@ -47,10 +51,20 @@ pub fn differing(pid: i32) -> Result<Vec<Namespace>, RuntimeError> {
             "opening the container's namespace",
             &theirs,
         ))?;
+        let root = match kind == CloneFlags::CLONE_NEWNS {
+            true => {
+                let path = format!("/proc/{pid}/root");
+                let dir = std::fs::File::open(&path)
+                    .map_err(RuntimeError::io("opening the container's root", &path))?;
+                Some(dir.into())
+            }
+            false => None,
+        };
         found.push(Namespace {
             name,
             kind,
             fd: file.into(),
+            root,
         });
     }
     Ok(found)
@@ -124,6 +138,14 @@ pub fn enter_all(namespaces: &[Namespace]) -> Result<Vec<&'static str>, StepErro
             Step::Namespaces,
             format!("setns into the container's {} namespace", ns.name),
         ))?;
+        if let Some(root) = &ns.root {
+            nix::unistd::fchdir(root.as_fd())
+                .and_then(|()| nix::unistd::chroot("."))
+                .map_err(StepError::sys(
+                    Step::Namespaces,
+                    "entering the container's root",
+                ))?;
+        }
         joined.push(ns.name);
     }
     Ok(joined)

@@ -86,17 +86,19 @@ impl Target {
         Process::open(self.state.monitor)
     }
 
-    /// Waits until the monitor has recorded the end (or died), up to `limit`.
+    /// Waits until the container's end is recorded and its monitor has
+    /// finished (released its placement, removed a record not kept), or
+    /// the monitor died, up to `limit`; true if so.
     pub fn wait_recorded(&mut self, limit: Duration) -> anyhow::Result<bool> {
         let deadline = Instant::now() + limit;
         loop {
             match self.store.load(&self.state.id) {
                 Ok(state) => self.state = state,
-                // A record removed on exit (`--rm`, a foreground run): it ended.
-                Err(RuntimeError::NoSuchContainer(_)) => return Ok(true),
+                // Removed on exit (`--rm`, a foreground run): only the monitor is left to end.
+                Err(RuntimeError::NoSuchContainer(_)) => {}
                 Err(e) => return Err(e.into()),
             }
-            if !self.state.is_live() || !super::monitor_alive(&self.state) {
+            if !super::monitor_alive(&self.state) {
                 return Ok(true);
             }
             if Instant::now() >= deadline {
