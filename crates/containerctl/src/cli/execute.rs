@@ -140,9 +140,13 @@ pub fn execute(
         timeout,
         stdio: reg.stdio(run.stdio),
     };
+    let cgroup_paths =
+        cgroups::open(&container.cgroup_layout, &container.cgroup_parent, &id).paths();
     let mut observe = |event: runtime::Event| {
         match event {
-            runtime::Event::Started(pid) => reg.started(pid, placed.cpus, placed.gpus),
+            runtime::Event::Started(pid) => {
+                reg.started(pid, cgroup_paths.clone(), placed.cpus, placed.gpus)
+            }
             runtime::Event::Running => crate::lifecycle::detach::report_running(),
             runtime::Event::Terminal(_) => {}
         }

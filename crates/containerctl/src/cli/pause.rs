@@ -15,16 +15,9 @@ pub struct PauseArgs {
 
 pub fn pause(globals: &Globals, args: PauseArgs) -> anyhow::Result<i32> {
     for query in &args.containers {
-        let target = Target::find(globals, query)?;
+        let mut target = Target::find(globals, query)?;
+        let mut locked = target.lock()?;
         target.require_running("pause")?;
-        let mut locked = target.store.lock(target.id())?;
-        if locked.state.phase != Phase::Running {
-            return Err(Target {
-                store: target.store.clone(),
-                state: locked.state.clone(),
-            }
-            .wrong_state("only a running container can be paused"));
-        }
         target.cgroup()?.freeze()?;
         locked.state.phase = Phase::Paused;
         locked.save()?;
@@ -35,14 +28,10 @@ pub fn pause(globals: &Globals, args: PauseArgs) -> anyhow::Result<i32> {
 
 pub fn resume(globals: &Globals, args: PauseArgs) -> anyhow::Result<i32> {
     for query in &args.containers {
-        let target = Target::find(globals, query)?;
-        let mut locked = target.store.lock(target.id())?;
-        let current = Target {
-            store: target.store.clone(),
-            state: locked.state.clone(),
-        };
-        if current.status() != runtime::store::Status::Paused {
-            return Err(current.wrong_state("only a paused container can be resumed"));
+        let mut target = Target::find(globals, query)?;
+        let mut locked = target.lock()?;
+        if target.status() != runtime::store::Status::Paused {
+            return Err(target.wrong_state("only a paused container can be resumed"));
         }
         target.cgroup()?.thaw()?;
         locked.state.phase = Phase::Running;

@@ -99,6 +99,8 @@ pub fn run_workload(
     let _layers_in_use = super::resolve_image::resolve(&run.globals.image_root, &mut workload)?;
     let id = runtime::new_container_id().context("making a container id")?;
     let short = runtime::short_id(&id).to_string();
+    let span = tracing::info_span!("container", id = %short);
+    let _entered = span.enter();
     let mut reg = Registered::create(
         run.globals,
         &Registration {
@@ -113,8 +115,6 @@ pub fn run_workload(
     )?;
     detach::report_id(&id);
     let name = reg.name().to_string();
-    let span = tracing::info_span!("container", id = %short);
-    let _entered = span.enter();
     tracing::info!(step = "spec", id = %id, "workload {}: {}", source.file.display(), summary(&workload));
 
     let topology = Topology::from_sysfs(Path::new("/sys"), Some(&host.cpus))?;

@@ -99,8 +99,8 @@ pub fn grace_period(secs: f64) -> anyhow::Result<Duration> {
 }
 
 /// A paused container cannot act on a signal until it is thawed.
-pub fn thaw_if_paused(target: &Target) -> anyhow::Result<()> {
-    let mut locked = target.store.lock(target.id())?;
+pub fn thaw_if_paused(target: &mut Target) -> anyhow::Result<()> {
+    let mut locked = target.lock()?;
     if locked.state.phase == runtime::store::Phase::Paused {
         target.cgroup()?.thaw()?;
         locked.state.phase = runtime::store::Phase::Running;

@@ -37,7 +37,6 @@ pub struct Registration<'a> {
 pub struct Registered {
     store: Store,
     pub state: ContainerState,
-    cgroup_parent: String,
     /// A detached container's output file, kept open while it runs.
     log: Option<(File, File)>,
     finished: bool,
@@ -60,14 +59,13 @@ impl Registered {
         let mut registered = Registered {
             store,
             state,
-            cgroup_parent: globals.cgroup_parent.clone(),
             log: None,
             finished: false,
         };
         if reg.detached {
             registered.open_logs()?;
         }
-        tracing::info!(step = "register", name = %registered.state.name, "container {} registered as {:?}", short, registered.state.name);
+        tracing::info!(step = "register", name = %registered.state.name, "registered as {:?}", registered.state.name);
         Ok(registered)
     }
 
@@ -121,11 +119,14 @@ impl Registered {
         }
     }
 
-    /// PID 1 runs (in its cgroups) on these cores and GPUs.
-    pub fn started(&mut self, pid: i32, cpus: &[u32], gpus: &[u32]) {
-        let paths = cgroups::detect()
-            .map(|layout| cgroups::open(&layout, &self.cgroup_parent, &self.state.id).paths())
-            .unwrap_or_default();
+    /// PID 1 runs in the cgroups at `paths`, on these cores and GPUs.
+    pub fn started(
+        &mut self,
+        pid: i32,
+        paths: Vec<std::path::PathBuf>,
+        cpus: &[u32],
+        gpus: &[u32],
+    ) {
         let pid1 = runtime::process_owner(pid);
         self.change(|s| {
             s.phase = Phase::Running;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use nix::sys::signal::Signal;
-use runtime::store::{ContainerState, Status, Store};
+use runtime::store::{self, ContainerState, Status, Store};
 use runtime::RuntimeError;
 
 use crate::cli::Globals;
@@ -33,6 +33,14 @@ impl Target {
 
     pub fn status(&self) -> Status {
         super::status_of(&self.state)
+    }
+
+    /// Takes the container's lock, refreshing the state seen here with the
+    /// one read under it; changes are saved through the returned guard.
+    pub fn lock(&mut self) -> anyhow::Result<store::Locked> {
+        let locked = self.store.lock(&self.state.id)?;
+        self.state = locked.state.clone();
+        Ok(locked)
     }
 
     /// Reads the state again (after a change by another process).
