@@ -125,7 +125,6 @@ pub fn execute(
     if oci.hostname().is_none() && has_own_uts_namespace(oci) {
         oci.set_hostname(Some(runtime::short_id(&id).to_string()));
     }
-    reg.save_spec(oci);
     let layout = cgroups::detect()?;
     tracing::info!(step = "cgroup", "cgroup layout: {}", layout.describe());
     let container = runtime::Container {
@@ -142,12 +141,20 @@ pub fn execute(
     };
     let cgroup_paths =
         cgroups::open(&container.cgroup_layout, &container.cgroup_parent, &id).paths();
+    let oci: &oci_spec::runtime::Spec = oci;
+    let mut pid1 = None;
+    // The record is written once the workload runs, not while PID 1 waits
+    // for its cgroups: that wait is on every start's critical path.
     let mut observe = |event: runtime::Event| {
         match event {
-            runtime::Event::Started(pid) => {
-                reg.started(pid, cgroup_paths.clone(), placed.cpus, placed.gpus)
+            runtime::Event::Started(pid) => pid1 = Some(pid),
+            runtime::Event::Running => {
+                if let Some(pid) = pid1 {
+                    reg.save_spec(oci);
+                    reg.started(pid, cgroup_paths.clone(), placed.cpus, placed.gpus);
+                }
+                crate::lifecycle::detach::report_running();
             }
-            runtime::Event::Running => crate::lifecycle::detach::report_running(),
             runtime::Event::Terminal(_) => {}
         }
         on_event(event);
