@@ -140,6 +140,11 @@ impl Registered {
 
     /// The container ended with this outcome (or failed to start).
     pub fn finished(&mut self, outcome: Result<&runtime::RunOutcome, String>) {
+        self.finished = true;
+        if self.state.remove_on_exit && outcome.is_ok() {
+            // Its record goes on drop: nobody is left to read this state.
+            return;
+        }
         self.change(|s| {
             s.phase = Phase::Exited;
             s.pid1 = None;
@@ -152,7 +157,6 @@ impl Registered {
                 Err(message) => s.error = Some(message),
             }
         });
-        self.finished = true;
     }
 
     fn change(&mut self, change: impl FnOnce(&mut ContainerState)) {

@@ -1,7 +1,8 @@
 //! The container store: one directory per container under
 //! `<state root>/containers/<id>/` holding `state.json` (written to a temp
-//! file and renamed, never truncated in place), `state.lock` (an exclusive
-//! flock that serialises every change to one container), the Spec it runs
+//! file and renamed, never truncated in place; every change to one
+//! container is serialised by an exclusive flock on the directory itself,
+//! so no lock file is made), the Spec it runs
 //! (`config.json`), its output (`container.log`, detached ones) and its
 //! monitor's own log (`monitor.log`). Names are reserved beside it
 //! (`names`). The directory outlives the process; the monitor, the
@@ -22,7 +23,6 @@ pub use record::{now_ms, ContainerState, Phase, Status};
 use crate::error::RuntimeError;
 
 pub const STATE_FILE: &str = "state.json";
-pub const LOCK_FILE: &str = "state.lock";
 pub const CONFIG_FILE: &str = "config.json";
 pub const LOG_FILE: &str = "container.log";
 pub const MONITOR_LOG_FILE: &str = "monitor.log";
@@ -98,16 +98,10 @@ impl Store {
     /// Takes the lock of `id` (waiting for other holders) and reads its state.
     pub fn lock(&self, id: &str) -> Result<Locked, RuntimeError> {
         let dir = self.dir(id);
-        let lock_path = dir.join(LOCK_FILE);
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => RuntimeError::NoSuchContainer(id.to_string()),
-                _ => RuntimeError::io("opening the container lock", &lock_path)(e),
-            })?;
+        let file = File::open(&dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RuntimeError::NoSuchContainer(id.to_string()),
+            _ => RuntimeError::io("opening the container dir to lock it", &dir)(e),
+        })?;
         let lock =
             Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| RuntimeError::Sys {
                 what: "locking the container state",
