@@ -107,6 +107,23 @@ mod tests {
     }
 
     #[test]
+    fn entries_take_network_and_ports() {
+        let text = "containers:\n  - command: true\n    network: bridge\n    ports: [8080:80]\n  - command: true\n    network: host\n";
+        let batch = parse_batch(text, "b.yaml", "b", &host()).unwrap();
+        assert_eq!(batch[0].network, crate::Network::Bridge);
+        assert_eq!(batch[0].ports[0].to_string(), "8080:80");
+        assert_eq!(batch[1].network, crate::Network::Host);
+        let text = "containers:\n  - command: true\n    ports: [8080:80]\n";
+        let err = parse_batch(text, "b.yaml", "b", &host())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("b.yaml:3:12: ports: needs `network: bridge`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn duplicate_names_and_empty_lists_are_refused() {
         let text = "containers:\n  - name: a\n    command: true\n  - name: a\n    command: true\n";
         let err = parse_batch(text, "b.yaml", "b", &host())

@@ -8,6 +8,8 @@ use oci_spec::runtime::{
 };
 use oci_spec::OciSpecError;
 
+use crate::workload::Network;
+
 /// `PATH` every workload starts with.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -138,8 +140,10 @@ pub fn default_devices() -> Result<Vec<LinuxDevice>, OciSpecError> {
         .collect()
 }
 
-/// New pid, network, ipc, uts, mount and cgroup namespaces (no user namespace).
-pub fn default_namespaces() -> Result<Vec<LinuxNamespace>, OciSpecError> {
+/// New pid, network, ipc, uts, mount and cgroup namespaces (no user
+/// namespace); no network namespace with [`Network::Host`] (the container
+/// shares the host's).
+pub fn default_namespaces(network: Network) -> Result<Vec<LinuxNamespace>, OciSpecError> {
     [
         LinuxNamespaceType::Pid,
         LinuxNamespaceType::Network,
@@ -149,6 +153,7 @@ pub fn default_namespaces() -> Result<Vec<LinuxNamespace>, OciSpecError> {
         LinuxNamespaceType::Cgroup,
     ]
     .into_iter()
+    .filter(|typ| network != Network::Host || *typ != LinuxNamespaceType::Network)
     .map(|typ| LinuxNamespaceBuilder::default().typ(typ).build())
     .collect()
 }

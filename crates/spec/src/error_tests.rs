@@ -1,8 +1,10 @@
 //! One test per kind of invalid workload: each checks the key, line and
 //! column the error names, and a fragment of its message. Problems found while
-//! reading the YAML are in `document`, problems with values in `values`.
+//! reading the YAML are in `document`, problems with values in `values`,
+//! with `network` and `ports` in `network`.
 
 mod document;
+mod network;
 mod values;
 
 use crate::{load_workload, parse_workload, HostFacts, SpecError};

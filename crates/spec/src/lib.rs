@@ -31,6 +31,8 @@
 //! keep: true             # keep the overlay's upper layer under <root>/kept/<id> (needs rootfs or image)
 //! volumes: ["/srv/data:/data", "/etc/ssl:/etc/ssl:ro"]  # host bind mounts; the host path must exist
 //! tmpfs: ["/scratch", "/cache:64M"]                     # tmpfs mounts, with an optional size
+//! network: bridge        # none (default: loopback only), host (shares the host's), bridge
+//! ports: ["8080:80", "127.0.0.1:8443:443"]              # [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp], forwarded in; needs network: bridge
 //! ```
 //!
 //! Unknown keys, duplicate keys, values of the wrong kind and values out of
@@ -44,9 +46,10 @@
 //! read-only, or an overlay of the rootfs/image layers (annotations
 //! [`ANNOTATION_ROOTFS_LOWER`], [`ANNOTATION_ROOTFS_KEEP`]), Docker's default
 //! capabilities, mounts (then the volumes and tmpfs), devices, masked and
-//! read-only paths, new pid/net/ipc/uts/mount/cgroup namespaces, cgroup
-//! resources from `cpu`, `cpus`, `memory` and `pids`, and annotations for
-//! the name, GPU request and timeout.
+//! read-only paths, new pid/net/ipc/uts/mount/cgroup namespaces (no net
+//! namespace with `network: host`), cgroup resources from `cpu`, `cpus`,
+//! `memory` and `pids`, and annotations for the name, GPU request, timeout,
+//! network ([`ANNOTATION_NETWORK`]) and ports ([`ANNOTATION_PORTS`]).
 //!
 //! [`Spec`]: oci_spec::runtime::Spec
 
@@ -57,6 +60,7 @@ mod defaults;
 mod error;
 mod filesystem;
 mod lower;
+mod ports;
 mod raw;
 mod scalars;
 pub mod units;
@@ -74,11 +78,13 @@ pub use bundle::load_bundle;
 pub use defaults::{default_capabilities, DEFAULT_DEVICES, DEFAULT_PATH};
 pub use error::{SpecError, DOCUMENT_KEY};
 pub use lower::{lower, OCI_VERSION};
+pub use ports::{ports_from_annotation, PortMapping};
 /// The Linux CPU list format (`0-3,5`), shared with the scheduler.
 pub use sched::cpulist;
 pub use values::MAX_NAME_LEN;
 pub use workload::{
-    CpuCount, CpuPolicy, GpuPolicy, GpuRequest, HostFacts, Root, Tmpfs, UserSpec, Volume, Workload,
+    CpuCount, CpuPolicy, GpuPolicy, GpuRequest, HostFacts, Network, Root, Tmpfs, UserSpec, Volume,
+    Workload,
 };
 
 use std::path::Path;
@@ -94,6 +100,13 @@ pub const ANNOTATION_TIMEOUT: &str = "org.containerctl.timeout-ms";
 pub const ANNOTATION_ROOTFS_LOWER: &str = "org.containerctl.rootfs.lower";
 /// Annotation `"true"` when the overlay's upper layer is kept after the run.
 pub const ANNOTATION_ROOTFS_KEEP: &str = "org.containerctl.rootfs.keep";
+/// Annotation holding the `network` (`none`, `host` or `bridge`, see
+/// [`Network`]); absent for `none`, the default.
+pub const ANNOTATION_NETWORK: &str = "org.containerctl.network";
+/// Annotation holding the published ports in their canonical form
+/// ([`PortMapping`]'s Display) joined by `,`, e.g. `8080:80,127.0.0.1:8443:443`;
+/// absent without ports. [`ports_from_annotation`] reads it back.
+pub const ANNOTATION_PORTS: &str = "org.containerctl.ports";
 /// `root.path` meaning "the host's root, read-only" (no rootfs given).
 pub const HOST_ROOTFS: &str = "/";
 /// CFS period used for the `cpu` quota, in microseconds.

@@ -8,8 +8,12 @@ use crate::defaults::{
     READONLY_PATHS,
 };
 use crate::error::SpecError;
-use crate::workload::{UserSpec, Workload};
-use crate::{cpulist, ANNOTATION_GPU, ANNOTATION_NAME, ANNOTATION_TIMEOUT, CFS_PERIOD_US};
+use crate::ports::ports_annotation;
+use crate::workload::{Network, UserSpec, Workload};
+use crate::{
+    cpulist, ANNOTATION_GPU, ANNOTATION_NAME, ANNOTATION_NETWORK, ANNOTATION_PORTS,
+    ANNOTATION_TIMEOUT, CFS_PERIOD_US,
+};
 use oci_spec::runtime::{
     Capabilities, LinuxBuilder, LinuxCapabilities, LinuxCapabilitiesBuilder, LinuxCpuBuilder,
     LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResources, LinuxResourcesBuilder, Process,
@@ -22,8 +26,14 @@ pub const OCI_VERSION: &str = "1.2.0";
 
 /// Lowers a validated workload to the OCI runtime Spec the runtime executes.
 pub fn lower(w: &Workload) -> Result<Spec, SpecError> {
+    if !w.ports.is_empty() && w.network != Network::Bridge {
+        return Err(SpecError::Lower(format!(
+            "ports are published only with network bridge, not {}",
+            w.network
+        )));
+    }
     let linux = LinuxBuilder::default()
-        .namespaces(default_namespaces()?)
+        .namespaces(default_namespaces(w.network)?)
         .devices(default_devices()?)
         .resources(resources(w)?)
         .masked_paths(MASKED_PATHS.map(String::from).to_vec())
@@ -148,11 +158,19 @@ fn annotations(w: &Workload) -> HashMap<String, String> {
             timeout.as_millis().to_string(),
         );
     }
+    if w.network != Network::None {
+        annotations.insert(ANNOTATION_NETWORK.to_string(), w.network.to_string());
+    }
+    if !w.ports.is_empty() {
+        annotations.insert(ANNOTATION_PORTS.to_string(), ports_annotation(&w.ports));
+    }
     annotations
 }
 
 mod fs;
 #[cfg(test)]
 mod fs_tests;
+#[cfg(test)]
+mod network_tests;
 #[cfg(test)]
 mod tests;

@@ -35,6 +35,8 @@ pub struct RawWorkload {
     pub keep: Option<Spanned<bool>>,
     pub volumes: Option<Spanned<Vec<Spanned<String>>>>,
     pub tmpfs: Option<Spanned<Vec<Spanned<String>>>>,
+    pub network: Option<Spanned<String>>,
+    pub ports: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A file of several workloads: `containers:` and a list of workload mappings.
@@ -75,6 +77,8 @@ pub fn expected_for(key: &str) -> Option<&'static str> {
         ("image", None) => "an image name in the local store like busybox or alpine:3.20",
         ("volumes", _) => "a list of \"/host/path:/in/container[:ro|rw]\" strings",
         ("tmpfs", _) => "a list of \"/in/container[:SIZE]\" strings like \"/cache:64M\"",
+        ("network", None) => "a network: none, host or bridge",
+        ("ports", _) => "a list of \"[HOST_IP:]HOST_PORT:CONTAINER_PORT\" strings like \"8080:80\"",
         ("containers", _) => "a list of workload mappings, each with at least `command` or `args`",
         (crate::error::DOCUMENT_KEY, None) => {
             "a mapping of workload keys, one `key: value` per line"

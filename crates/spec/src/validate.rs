@@ -9,7 +9,7 @@ use crate::scalars::{
     cpu_count, cpus, gpu_count, memory, memory_size, positive_integer, timeout, user, workdir,
 };
 use crate::values::{check_hostname, check_name, check_no_nul};
-use crate::workload::{GpuRequest, HostFacts, Workload};
+use crate::workload::{GpuRequest, HostFacts, Network, Workload};
 use sched::cpu_policy::CpuPolicy;
 use sched::gpu_policy::GpuPolicy;
 use serde_saphyr::{Location, Spanned};
@@ -27,6 +27,10 @@ pub fn validate(raw: RawWorkload, file: &str, host: &HostFacts) -> Result<Worklo
         volumes: raw.volumes,
         tmpfs: raw.tmpfs,
     })?;
+    let network = check
+        .field("network", raw.network, |v| v.parse::<Network>())?
+        .unwrap_or_default();
+    let ports = check.ports(raw.ports, network)?;
     let cpu = raw.cpu;
     Ok(Workload {
         name: check.field("name", raw.name, |v| check_name(&v).map(|()| v))?,
@@ -62,6 +66,8 @@ pub fn validate(raw: RawWorkload, file: &str, host: &HostFacts) -> Result<Worklo
         keep: fs.keep,
         volumes: fs.volumes,
         tmpfs: fs.tmpfs,
+        network,
+        ports,
     })
 }
 

@@ -1,8 +1,11 @@
 //! The validated, typed workload ([`Workload`]) that the scheduler and the
 //! lowering work from, with its small value types. Every field has been
-//! checked by `validate`; nothing here can fail.
+//! checked by `validate`; a `Workload` holds no invalid value.
 
+use crate::ports::PortMapping;
+use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// What the caller knows about the machine, needed to validate `cpu` and `cpus`.
@@ -77,6 +80,54 @@ pub struct Workload {
     pub volumes: Vec<Volume>,
     /// tmpfs mounts, in file order.
     pub tmpfs: Vec<Tmpfs>,
+    /// The container's network.
+    pub network: Network,
+    /// Host TCP ports forwarded into the container, in file order; only
+    /// with [`Network::Bridge`], no two on the same host port and address.
+    pub ports: Vec<PortMapping>,
+}
+
+/// `network:`: which network the container sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Network {
+    /// Its own network namespace with only a loopback device (the default).
+    #[default]
+    None,
+    /// The host's network namespace: no isolation, no port forwarding needed.
+    Host,
+    /// Its own network namespace, attached to a bridge; `ports` are forwarded.
+    Bridge,
+}
+
+impl Network {
+    /// Every mode, in the order messages list them.
+    pub const ALL: [Network; 3] = [Network::None, Network::Host, Network::Bridge];
+
+    /// The word a workload file uses: `none`, `host` or `bridge`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Network::None => "none",
+            Network::Host => "host",
+            Network::Bridge => "bridge",
+        }
+    }
+}
+
+impl FromStr for Network {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Network::ALL
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| format!("unknown network `{s}`; expected one of none, host, bridge"))
+    }
+}
+
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The container's root file system.
@@ -146,6 +197,8 @@ impl Workload {
             keep: false,
             volumes: Vec::new(),
             tmpfs: Vec::new(),
+            network: Network::None,
+            ports: Vec::new(),
         }
     }
 }
