@@ -49,6 +49,14 @@ struct Cli {
     /// Name of our own cgroup parent at the root of each hierarchy.
     #[arg(long, global = true, default_value = cgroups::DEFAULT_PARENT)]
     cgroup_parent: String,
+    /// The bridge of `network: bridge` containers (created on first use).
+    #[arg(long, global = true, default_value = "ctl0", env = "CONTAINERCTL_BRIDGE",
+          value_parser = cli::network::bridge_name)]
+    bridge: String,
+    /// Its subnet when it is created [default: 10.47.0.0/24]; an existing
+    /// bridge keeps the subnet it was created with.
+    #[arg(long, global = true, value_name = "CIDR", env = "CONTAINERCTL_SUBNET")]
+    subnet: Option<runtime::net::Subnet>,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,6 +92,9 @@ enum Command {
     Down(cli::up::DownArgs),
     /// Clean up after containers whose monitor died.
     Gc(cli::rm::GcArgs),
+    /// Bridge networks: list them, or prune the unused ones.
+    #[command(subcommand)]
+    Network(cli::network::NetworkCommand),
     /// Check a workload file without running it.
     Validate(cli::validate::ValidateArgs),
     /// Print the OCI runtime config.json a workload file lowers to.
@@ -121,6 +132,8 @@ fn main() -> ExitCode {
         cgroup_parent: cli.cgroup_parent,
         image_root: cli.image_root,
         quiet: cli.quiet,
+        bridge: cli.bridge,
+        subnet: cli.subnet,
     };
     let result = match cli.command {
         Command::Run(args) => cli::run::run(&globals, args),
@@ -137,6 +150,7 @@ fn main() -> ExitCode {
         Command::Gc(args) => cli::rm::gc(&globals, args),
         Command::Up(args) => cli::up::up(&globals, args),
         Command::Down(args) => cli::up::down(&globals, args),
+        Command::Network(command) => cli::network::run(&globals, command),
         Command::Validate(args) => cli::validate::run(args),
         Command::Spec(args) => cli::spec::run(&globals, args),
         Command::Top(args) => cli::top::run(&globals, args),

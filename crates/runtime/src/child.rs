@@ -4,10 +4,11 @@
 //! finished step is reported to the parent; the first failure is reported
 //! with its step and reason and ends the child.
 
+use crate::net::loopback;
 use crate::plan::ChildPlan;
 use crate::steps::Step;
 use crate::sync::{Channel, FromChild, ToChild};
-use crate::{exec, init, network, rlimits, rootfs, security, EXIT_RUNTIME_FAILURE};
+use crate::{exec, init, rlimits, rootfs, security, EXIT_RUNTIME_FAILURE};
 
 /// A failed setup step, as reported to the parent.
 #[derive(Debug)]
@@ -82,7 +83,7 @@ fn setup(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     crate::stdio::open_terminal(plan.stdio, plan.uid, channel)?;
     set_hostname(plan, channel)?;
     if plan.new_net_ns {
-        network::loopback_up(channel)?;
+        loopback::loopback_up(channel)?;
     }
     set_affinity(plan, channel)?;
     rlimits::apply(&plan.rlimits, plan.oom_score_adj, channel)?;

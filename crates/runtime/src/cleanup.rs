@@ -19,6 +19,8 @@ pub struct Cleanup {
     /// Where the overlay's upper dir goes before the state dir is removed
     /// (`<state_root>/kept/<id>`), when the spec asked to keep it.
     pub keep_upper: Option<PathBuf>,
+    /// The container's place on a bridge network: veth, lease, ports.
+    pub network: Option<crate::net::Attachment>,
 }
 
 impl Cleanup {
@@ -27,6 +29,9 @@ impl Cleanup {
         if let Some(pid) = self.child.take() {
             let _ = kill(pid, Signal::SIGKILL);
             let _ = waitpid(pid, None);
+        }
+        if let Some(mut network) = self.network.take() {
+            network.teardown();
         }
         if let Some(mut cgroup) = self.cgroup.take() {
             if let Err(e) = cgroup.kill_all() {
@@ -59,7 +64,8 @@ impl Drop for Cleanup {
 }
 
 /// Removes what a container whose supervisor died may have left on the
-/// host: processes in its cgroups (killed), the cgroups, its state dir.
+/// host: processes in its cgroups (killed), the cgroups, its state dir,
+/// its veth and its address leases.
 /// Its mounts lived in its own mount namespace and went with it.
 pub fn reclaim(container: &crate::Container) {
     let mut cleanup = Cleanup {
@@ -71,6 +77,8 @@ pub fn reclaim(container: &crate::Container) {
         )),
         state_dir: Some(container.state_root.join(&container.id)),
         keep_upper: None,
+        network: None,
     };
     cleanup.run();
+    crate::net::reclaim(&container.state_root, &container.id);
 }

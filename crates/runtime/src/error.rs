@@ -15,6 +15,9 @@ pub const EXIT_NO_SUCH_CONTAINER: i32 = 4;
 /// Exit code of a lifecycle command on a container in the wrong state for it
 /// (stopping an exited one, removing a running one), or a name already taken.
 pub const EXIT_CONFLICT: i32 = 5;
+/// Exit code when what the container needs is not free now: its subnet has
+/// no address left (the CLI uses the same code for cores and GPUs).
+pub const EXIT_UNAVAILABLE: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -74,6 +77,44 @@ pub enum RuntimeError {
         why: String,
     },
 
+    /// A netlink request for the container's network failed.
+    #[error("network: {what}: {source}")]
+    Network {
+        what: &'static str,
+        source: std::io::Error,
+    },
+
+    /// A bridge, subnet or link that clashes with what is on the host.
+    #[error("network: {0}")]
+    NetworkConflict(String),
+
+    /// A published host port that cannot be bound.
+    #[error("cannot publish port {port}: {source}")]
+    PortUnavailable {
+        port: String,
+        source: std::io::Error,
+    },
+
+    /// An address asked for that is not a container address of the subnet.
+    #[error(
+        "address {address} is not a container address of {subnet} (the first is the bridge's)"
+    )]
+    AddressUnusable {
+        address: std::net::Ipv4Addr,
+        subnet: String,
+    },
+
+    /// An address asked for that another container holds.
+    #[error("address {address} is already leased to container {owner}")]
+    AddressInUse {
+        address: std::net::Ipv4Addr,
+        owner: String,
+    },
+
+    /// Every container address of the subnet is leased.
+    #[error("subnet {subnet} is exhausted: all {leased} container addresses are leased")]
+    SubnetExhausted { subnet: String, leased: usize },
+
     /// A container's state file could not be understood.
     #[error("state file {}: {message}", path.display())]
     BadState { path: PathBuf, message: String },
@@ -85,8 +126,15 @@ impl RuntimeError {
         match self {
             RuntimeError::Setup { exit_code, .. } => *exit_code,
             RuntimeError::NoSuchContainer(_) => EXIT_NO_SUCH_CONTAINER,
-            RuntimeError::NameInUse { .. } | RuntimeError::WrongState { .. } => EXIT_CONFLICT,
-            RuntimeError::AmbiguousId { .. } | RuntimeError::BadName(_) => 2,
+            RuntimeError::NameInUse { .. }
+            | RuntimeError::WrongState { .. }
+            | RuntimeError::NetworkConflict(_)
+            | RuntimeError::AddressInUse { .. }
+            | RuntimeError::PortUnavailable { .. } => EXIT_CONFLICT,
+            RuntimeError::SubnetExhausted { .. } => EXIT_UNAVAILABLE,
+            RuntimeError::AmbiguousId { .. }
+            | RuntimeError::BadName(_)
+            | RuntimeError::AddressUnusable { .. } => 2,
             _ => EXIT_RUNTIME_FAILURE,
         }
     }

@@ -7,7 +7,8 @@
 //!
 //! Where to look: `plan` (Spec → what the child will do, checked up front),
 //! `child` (the step list), `rootfs` (with `root_mount`, `overlay`,
-//! `mountpoint`), `devices`, `cgroupfs`, `network`,
+//! `mountpoint`), `devices`, `cgroupfs`, `net` (loopback, bridge, veth,
+//! leases, published ports),
 //! `security`, `affinity`, `exec`, `init`, `supervise` (the parent's event
 //! loop), `cleanup`, `outcome` (exit codes), `stdio` and `pty` (terminals),
 //! `enter` (a new process in a running container, like `runc exec`).
@@ -26,7 +27,7 @@ mod join;
 mod ledger_store;
 mod mount_options;
 mod mountpoint;
-mod network;
+pub mod net;
 mod outcome;
 mod overlay;
 mod plan;
@@ -50,7 +51,7 @@ pub use cleanup::reclaim;
 pub use enter::{exec_in, exec_in_observed, ExecRequest, Target};
 pub use error::{
     RuntimeError, EXIT_CANNOT_EXECUTE, EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_NO_SUCH_CONTAINER,
-    EXIT_RUNTIME_FAILURE,
+    EXIT_RUNTIME_FAILURE, EXIT_UNAVAILABLE,
 };
 pub use id::{new_container_id, short_id};
 pub use ledger_store::{

@@ -106,6 +106,20 @@ pub fn plan_mount(mount: &oci_spec::runtime::Mount) -> MountPlan {
     }
 }
 
+/// A bind mount of the host file `source` on `destination` (nosuid, nodev,
+/// noexec): how the runtime's own files (/etc/hosts) reach the container.
+pub fn bind_file(source: &std::path::Path, destination: &str) -> MountPlan {
+    MountPlan {
+        destination: destination.into(),
+        fstype: "bind".into(),
+        source: source.to_string_lossy().into_owned(),
+        flags: MsFlags::MS_BIND | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        data: String::new(),
+        readonly_after_setup: false,
+        propagation: MsFlags::MS_PRIVATE,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
 use caps::{Capability as Cap, CapsHashSet};
+use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use nix::sys::stat::SFlag;
 use oci_spec::runtime::{LinuxCapabilities, LinuxDeviceType, LinuxNamespaceType, Spec};
@@ -140,7 +141,12 @@ impl ChildPlan {
                 && matches!(root_source, RootSource::Overlay { .. }),
             root: root_source,
             root_readonly: root.readonly().unwrap_or(false),
-            mounts: spec.mounts().iter().flatten().map(plan_mount).collect(),
+            mounts: spec
+                .mounts()
+                .iter()
+                .flatten()
+                .map(|m| sysfs_without_netns(plan_mount(m), clone_flags))
+                .collect(),
             devices: devices(&linux)?,
             masked_paths: linux
                 .masked_paths()
@@ -175,6 +181,19 @@ impl ChildPlan {
             stdio: crate::Stdio::Inherit,
         })
     }
+}
+
+/// A fresh sysfs can only be mounted by the owner of a network namespace:
+/// without a new one (`network: host`) the host's /sys is bound read-only
+/// instead, as runc does.
+fn sysfs_without_netns(mut mount: MountPlan, clone_flags: CloneFlags) -> MountPlan {
+    if mount.fstype == "sysfs" && !clone_flags.contains(CloneFlags::CLONE_NEWNET) {
+        mount.fstype = "bind".into();
+        mount.source = "/sys".into();
+        mount.flags |= MsFlags::MS_BIND | MsFlags::MS_REC | MsFlags::MS_RDONLY;
+        mount.data.clear();
+    }
+    mount
 }
 
 /// clone3 flags for the new namespaces, and whether a cgroup namespace is wanted.

@@ -42,6 +42,9 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// The container's stdin, stdout and stderr.
     pub stdio: crate::Stdio,
+    /// Put it on a bridge network (its Spec must ask for a new network
+    /// namespace); `None`: the namespace the Spec says, loopback only.
+    pub network: Option<crate::net::BridgeRequest>,
 }
 
 /// What a caller of [`run_observed`] hears while the container starts.
@@ -53,6 +56,9 @@ pub enum Event {
     /// this is the pty master. It is valid only during the call and closes
     /// after it: a caller that relays through it keeps a duplicate.
     Terminal(std::os::fd::RawFd),
+    /// PID 1's eth0 is on the bridge with this address (before
+    /// [`Event::Started`]; bridge networks only).
+    Address(std::net::Ipv4Addr),
     /// Setup is over and the workload was exec'd (a failed setup sends
     /// no event: the run ends with its error).
     Running,
@@ -97,6 +103,10 @@ pub fn run_observed(
     std::fs::create_dir_all(&plan.staging)
         .map_err(RuntimeError::io("creating state dir", &plan.staging))?;
     cleanup.keep_upper = crate::overlay::prepare(&plan, container)?;
+    if let Some(request) = &options.network {
+        let attachment = attach_network(spec, container, &mut plan, request)?;
+        cleanup.network = Some(attachment);
+    }
 
     let cgroup = cleanup.cgroup.insert(cgroups::open(
         &container.cgroup_layout,
@@ -110,9 +120,16 @@ pub fn run_observed(
     let (spawned, channel) = start_pid1(&plan)?;
     cleanup.child = Some(spawned.pid);
     cgroup.add_task(spawned.pid.as_raw())?;
+    if let Some(network) = cleanup.network.as_mut() {
+        network.connect(spawned.pid.as_raw())?;
+        on_event(Event::Address(network.address));
+    }
     // Before the child goes on: what the caller changes here (a cpuset)
     // holds before the workload runs.
     on_event(Event::Started(spawned.pid.as_raw()));
+    if let Some(network) = cleanup.network.as_mut() {
+        network.forward_ports();
+    }
     channel
         .send(&ToChild::CgroupJoined)
         .map_err(RuntimeError::io("signalling the container", "socketpair"))?;
@@ -140,6 +157,34 @@ pub fn run_observed(
         stopped_by: watch.stopped_by,
         stats,
     })
+}
+
+/// Bridge, lease and published ports for the container, before the clone,
+/// with its /etc/hosts and /etc/resolv.conf added to the plan's mounts.
+fn attach_network(
+    spec: &Spec,
+    container: &Container,
+    plan: &mut ChildPlan,
+    request: &crate::net::BridgeRequest,
+) -> Result<crate::net::Attachment, RuntimeError> {
+    if !plan.new_net_ns {
+        return Err(crate::refuse::unsupported(
+            "a bridge network needs the container's own network namespace",
+        ));
+    }
+    let state_dir = container.state_root.join(&container.id);
+    let attachment = crate::net::prepare(
+        &container.state_root,
+        &state_dir,
+        &container.id,
+        spec.hostname().as_deref(),
+        request,
+    )?;
+    for (source, destination) in &attachment.files {
+        plan.mounts
+            .push(crate::mount_options::bind_file(source, destination));
+    }
+    Ok(attachment)
 }
 
 /// clone3 into the plan's namespaces; the child runs the setup steps and

@@ -138,20 +138,23 @@ pub fn execute(
         stop_timeout: run.stop_timeout,
         timeout,
         stdio: reg.stdio(run.stdio),
+        network: bridge_request(run, oci)?,
     };
     let cgroup_paths =
         cgroups::open(&container.cgroup_layout, &container.cgroup_parent, &id).paths();
     let oci: &oci_spec::runtime::Spec = oci;
     let mut pid1 = None;
+    let mut address = None;
     // The record is written once the workload runs, not while PID 1 waits
     // for its cgroups: that wait is on every start's critical path.
     let mut observe = |event: runtime::Event| {
         match event {
             runtime::Event::Started(pid) => pid1 = Some(pid),
+            runtime::Event::Address(a) => address = Some(a),
             runtime::Event::Running => {
                 if let Some(pid) = pid1 {
                     reg.save_spec(oci);
-                    reg.started(pid, cgroup_paths.clone(), placed.cpus, placed.gpus);
+                    reg.started(pid, cgroup_paths.clone(), placed, address);
                 }
                 crate::lifecycle::detach::report_running();
             }
@@ -213,6 +216,45 @@ fn timeout_of(oci: &oci_spec::runtime::Spec) -> anyhow::Result<Option<Duration>>
         )
     })?;
     Ok(Some(Duration::from_millis(millis)))
+}
+
+/// `network: bridge` (the Spec's annotation, so a bundle made with
+/// `containerctl spec` behaves like its YAML): the bridge of `--bridge`,
+/// the ports of the annotation, `--ip` and `--add-host`.
+fn bridge_request(
+    run: &Run,
+    oci: &oci_spec::runtime::Spec,
+) -> anyhow::Result<Option<runtime::net::BridgeRequest>> {
+    let annotation = |key: &str| oci.annotations().as_ref().and_then(|a| a.get(key).cloned());
+    let network = annotation(spec::ANNOTATION_NETWORK).unwrap_or_default();
+    if network != spec::Network::Bridge.as_str() {
+        if run.address.is_some() || !run.hosts.is_empty() {
+            return Err(crate::exit::BadUsage(
+                "--ip and --add-host need a workload with `network: bridge`".into(),
+            )
+            .into());
+        }
+        return Ok(None);
+    }
+    let ports =
+        spec::ports_from_annotation(&annotation(spec::ANNOTATION_PORTS).unwrap_or_default())
+            .map_err(|e| anyhow::anyhow!("annotation {}: {e}", spec::ANNOTATION_PORTS))?;
+    Ok(Some(runtime::net::BridgeRequest {
+        bridge: run.globals.bridge.clone(),
+        subnet: run.globals.subnet,
+        address: run.address,
+        ports: ports
+            .iter()
+            .map(|p| runtime::net::Publish {
+                host: std::net::SocketAddrV4::new(
+                    p.host_ip.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+                    p.host_port,
+                ),
+                container_port: p.container_port,
+            })
+            .collect(),
+        hosts: run.hosts.clone(),
+    }))
 }
 
 fn has_own_uts_namespace(oci: &oci_spec::runtime::Spec) -> bool {

@@ -7,6 +7,7 @@ pub mod experiment;
 pub mod image;
 pub mod inspect;
 pub mod logs;
+pub mod network;
 pub mod pause;
 pub mod placed;
 pub mod ps;
@@ -32,4 +33,8 @@ pub struct Globals {
     pub image_root: PathBuf,
     /// `-q`: warnings and errors only (and ids only, for `ps`).
     pub quiet: bool,
+    /// The bridge of `network: bridge` containers.
+    pub bridge: String,
+    /// The subnet to create the bridge with (`None`: its own, or the default).
+    pub subnet: Option<runtime::net::Subnet>,
 }

@@ -66,6 +66,10 @@ pub struct Run<'a> {
     /// With a new terminal: relay the CLI's stdin to it too (`-i`), with
     /// the CLI's terminal in raw mode.
     pub interactive: bool,
+    /// `--ip`: the bridge address asked for.
+    pub address: Option<std::net::Ipv4Addr>,
+    /// `--add-host`: more /etc/hosts entries.
+    pub hosts: Vec<(String, std::net::Ipv4Addr)>,
 }
 
 /// A workload file, or one entry of a file of several.

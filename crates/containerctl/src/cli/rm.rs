@@ -39,7 +39,10 @@ pub fn remove_one(globals: &Globals, target: &mut Target, force: bool) -> anyhow
         _ if !force => return Err(target.wrong_state("stop it first, or use `rm -f`")),
         Status::Created => super::stop::stop_one(target, Duration::ZERO)?,
         _ => {
-            target.pid1()?.signal(Signal::SIGKILL)?;
+            // PID 1 may have exited just now: its monitor records that.
+            if let Ok(pid1) = target.pid1() {
+                pid1.signal(Signal::SIGKILL)?;
+            }
             super::stop::thaw_if_paused(target)?;
             target.wait_recorded(Duration::from_secs(10))?;
         }

@@ -51,6 +51,12 @@ pub struct RunArgs {
     /// Seconds between the stop signal (Ctrl-C, SIGTERM, timeout) and SIGKILL.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub stop_timeout: f64,
+    /// With `network: bridge`: this address instead of the lowest free one.
+    #[arg(long, value_name = "ADDRESS")]
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// With `network: bridge`: an /etc/hosts entry NAME:ADDRESS (repeatable).
+    #[arg(long, value_name = "NAME:ADDRESS", value_parser = host_entry)]
+    pub add_host: Vec<(String, std::net::Ipv4Addr)>,
     #[command(flatten)]
     pub place: PlaceArgs,
     #[command(flatten)]
@@ -78,6 +84,8 @@ pub fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<i32> {
         stdio: crate::terminal::stdio(args.tty, args.interactive, &dev_null),
         interactive: args.interactive,
         keep_record: args.detach && !args.rm,
+        address: args.ip,
+        hosts: args.add_host,
     };
     match (&args.file, &args.bundle) {
         (Some(file), _) => placed::run_workload(
@@ -122,4 +130,18 @@ fn run_bundle(run: &placed::Run, dir: &std::path::Path, name: Option<&str>) -> a
     let outcome =
         super::execute::execute(run, &mut oci, &mut reg, Default::default(), &mut |_| {})?;
     Ok(outcome.exit_code())
+}
+
+/// `--add-host NAME:ADDRESS`.
+fn host_entry(text: &str) -> Result<(String, std::net::Ipv4Addr), String> {
+    let (name, address) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?}: expected NAME:ADDRESS like db:10.47.0.3"))?;
+    let address = address
+        .parse()
+        .map_err(|_| format!("{text:?}: {address:?} is not an IPv4 address"))?;
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '#') {
+        return Err(format!("{text:?}: {name:?} is not a host name"));
+    }
+    Ok((name.to_string(), address))
 }

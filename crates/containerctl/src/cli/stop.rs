@@ -63,12 +63,14 @@ pub fn stop_one(target: &mut Target, grace: Duration) -> anyhow::Result<()> {
             }
         }
         Status::Running | Status::Paused => {
-            let pid1 = target.pid1()?;
-            pid1.signal(Signal::SIGTERM)?;
-            thaw_if_paused(target)?;
-            if !pid1.wait_exit(grace) {
-                tracing::info!(step = "stop", "grace period over: sending SIGKILL");
-                pid1.signal(Signal::SIGKILL)?;
+            // No PID 1 to open: it exited just now and its monitor records that.
+            if let Ok(pid1) = target.pid1() {
+                pid1.signal(Signal::SIGTERM)?;
+                thaw_if_paused(target)?;
+                if !pid1.wait_exit(grace) {
+                    tracing::info!(step = "stop", "grace period over: sending SIGKILL");
+                    pid1.signal(Signal::SIGKILL)?;
+                }
             }
         }
     }

@@ -5,7 +5,9 @@
 //! ledger) and that their names are free, and refuses as a whole,
 //! starting nothing, if not. It then starts each as `run -d --entry NAME`;
 //! if one still fails (the machine changed meanwhile), the ones already
-//! started are removed again.
+//! started are removed again. Entries on the bridge get their addresses
+//! decided up front (`run --ip`), and each names all of them in its
+//! /etc/hosts (`run --add-host`), so they reach each other by name.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,9 +64,10 @@ pub fn up(globals: &Globals, args: UpArgs) -> anyhow::Result<i32> {
         }
     }
     check_fit(globals, &args, &workloads)?;
+    let addresses = bridge_addresses(globals, &workloads)?;
     let mut started: Vec<String> = Vec::new();
     for w in &workloads {
-        match start(globals, &args, &w.name) {
+        match start(globals, &args, &w.name, &addresses) {
             Ok(id) => {
                 println!("{} {}", w.name, runtime::short_id(&id));
                 started.push(id);
@@ -156,8 +159,37 @@ fn check_fit(globals: &Globals, args: &UpArgs, workloads: &[Named]) -> anyhow::R
     crate::place::fit_jointly(&machine, &requests)
 }
 
-/// `containerctl run -d --entry NAME FILE` with our global options; the id.
-fn start(globals: &Globals, args: &UpArgs, name: &str) -> anyhow::Result<String> {
+/// An address for each `network: bridge` entry, decided up front so that
+/// every one of them can name all the others in its /etc/hosts.
+fn bridge_addresses(
+    globals: &Globals,
+    workloads: &[Named],
+) -> anyhow::Result<Vec<(String, std::net::Ipv4Addr)>> {
+    let names: Vec<&str> = workloads
+        .iter()
+        .filter(|w| w.workload.network == spec::Network::Bridge)
+        .map(|w| w.name.as_str())
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let free = runtime::net::free_addresses(
+        &globals.state_root,
+        &globals.bridge,
+        globals.subnet,
+        names.len(),
+    )?;
+    Ok(names.into_iter().map(String::from).zip(free).collect())
+}
+
+/// `containerctl run -d --entry NAME FILE` with our global options (and,
+/// on the bridge, its address and its peers' names); the id.
+fn start(
+    globals: &Globals,
+    args: &UpArgs,
+    name: &str,
+    addresses: &[(String, std::net::Ipv4Addr)],
+) -> anyhow::Result<String> {
     let mut command = Command::new("/proc/self/exe");
     command
         .arg("--root")
@@ -166,8 +198,20 @@ fn start(globals: &Globals, args: &UpArgs, name: &str) -> anyhow::Result<String>
         .arg(&globals.cgroup_parent)
         .arg("--image-root")
         .arg(&globals.image_root)
+        .arg("--bridge")
+        .arg(&globals.bridge);
+    if let Some(subnet) = &globals.subnet {
+        command.arg("--subnet").arg(subnet.to_string());
+    }
+    command
         .args(["-q", "run", "-d", "--entry", name, "--name", name])
         .arg(&args.file);
+    if let Some((_, address)) = addresses.iter().find(|(n, _)| n == name) {
+        command.arg("--ip").arg(address.to_string());
+        for (peer, address) in addresses {
+            command.arg("--add-host").arg(format!("{peer}:{address}"));
+        }
+    }
     if let Some(policy) = &args.policy {
         command.arg("--policy").arg(policy.to_string());
     }

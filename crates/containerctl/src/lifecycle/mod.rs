@@ -119,21 +119,23 @@ impl Registered {
         }
     }
 
-    /// PID 1 runs in the cgroups at `paths`, on these cores and GPUs.
+    /// PID 1 runs in the cgroups at `paths`, on these cores and GPUs, at
+    /// this bridge address.
     pub fn started(
         &mut self,
         pid: i32,
         paths: Vec<std::path::PathBuf>,
-        cpus: &[u32],
-        gpus: &[u32],
+        placed: crate::cli::execute::Assigned,
+        address: Option<std::net::Ipv4Addr>,
     ) {
         let pid1 = runtime::process_owner(pid);
         self.change(|s| {
             s.phase = Phase::Running;
             s.pid1 = pid1;
             s.started_ms = Some(store::now_ms());
-            s.cpus = cpus.to_vec();
-            s.gpus = gpus.to_vec();
+            s.cpus = placed.cpus.to_vec();
+            s.gpus = placed.gpus.to_vec();
+            s.address = address;
             s.cgroup_paths = paths;
         });
     }

@@ -33,11 +33,14 @@ pub fn reclaim(globals: &Globals, store: &Store, state: &ContainerState) -> anyh
 }
 
 /// Reclaims every dead container under the state root, then what is left
-/// of none: runtime state dirs and names without a record, and ledger
-/// placements whose owner died.
+/// of none: runtime state dirs, names and address leases without a
+/// record, and ledger placements whose owner died.
 pub fn collect(globals: &Globals) -> anyhow::Result<Collected> {
     let store = super::store_of(globals);
     let mut collected = Collected::default();
+    // Read before the records: a run registers before it takes a lease,
+    // so a lease seen here whose owner has no record below is a stray.
+    let leases = runtime::net::list(&globals.state_root);
     for id in store.ids()? {
         // Under the container's lock: its monitor cannot be mid-update.
         let state = match store.lock(&id) {
@@ -64,6 +67,16 @@ pub fn collect(globals: &Globals) -> anyhow::Result<Collected> {
         }
     }
     remove_stray_state_dirs(&globals.state_root, &ids, &mut collected);
+    for network in leases {
+        for (address, owner) in network.leases {
+            if !ids.contains(&owner) {
+                runtime::net::reclaim(&globals.state_root, &owner);
+                collected
+                    .strays
+                    .push(format!("lease {address} on {}", network.bridge));
+            }
+        }
+    }
     let (ledger, repaired) = runtime::lock_ledger(&globals.state_root)?;
     if !repaired.is_empty() {
         ledger.save()?;

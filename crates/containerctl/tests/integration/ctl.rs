@@ -14,6 +14,8 @@ use crate::support::{containerctl, hierarchy_roots};
 pub struct Ctl {
     pub root: tempfile::TempDir,
     pub parent: String,
+    /// `--bridge` and `--subnet` of this test's own bridge network.
+    pub network: Option<(String, String)>,
 }
 
 impl Ctl {
@@ -21,7 +23,50 @@ impl Ctl {
         crate::support::require_root();
         let root = tempfile::tempdir().expect("state root");
         let parent = format!("containerctl-test-{tag}-{}", std::process::id());
-        Ctl { root, parent }
+        Ctl {
+            root,
+            parent,
+            network: None,
+        }
+    }
+
+    /// With a bridge of its own, `ctlt<tag>`, serving `subnet`; pruned on drop.
+    pub fn on_bridge(tag: &str, subnet: &str) -> Ctl {
+        let mut ctl = Ctl::new(tag);
+        ctl.network = Some((format!("ctlt{tag}"), subnet.to_string()));
+        ctl
+    }
+
+    pub fn bridge(&self) -> &str {
+        self.network.as_ref().map_or("ctl0", |(bridge, _)| bridge)
+    }
+
+    /// The address leases of this test's bridge.
+    pub fn leases(&self) -> Vec<String> {
+        let dir = self
+            .root
+            .path()
+            .join("networks")
+            .join(self.bridge())
+            .join("leases");
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The links enslaved to this test's bridge (the host ends of veths).
+    pub fn bridge_ports(&self) -> Vec<String> {
+        std::fs::read_dir(format!("/sys/class/net/{}/brif", self.bridge()))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// `containerctl --root R --cgroup-parent P ARGS…`, not yet run.
@@ -32,7 +77,15 @@ impl Ctl {
             .arg("--root")
             .arg(self.root.path())
             .arg("--cgroup-parent")
-            .arg(&self.parent)
+            .arg(&self.parent);
+        if let Some((bridge, subnet)) = &self.network {
+            command
+                .arg("--bridge")
+                .arg(bridge)
+                .arg("--subnet")
+                .arg(subnet);
+        }
+        command
             .args(args)
             .env_remove("CONTAINERCTL_GPUS")
             .env("CONTAINERCTL_RECORD_DIR", self.root.path().join("records"));
@@ -148,6 +201,13 @@ impl Ctl {
             "cgroups left: {:?}",
             self.cgroup_dirs()
         );
+        assert!(self.leases().is_empty(), "leases left: {:?}", self.leases());
+        assert!(
+            self.bridge_ports().is_empty(),
+            "veths left on {}: {:?}",
+            self.bridge(),
+            self.bridge_ports()
+        );
         let ledger = runtime::read_ledger(&state.join(runtime::LEDGER_FILE)).expect("ledger");
         assert!(
             ledger.placements.is_empty(),
@@ -171,5 +231,8 @@ impl Drop for Ctl {
             let _ = self.run(&["rm", "-f", &id]);
         }
         let _ = self.run(&["gc"]);
+        if self.network.is_some() {
+            let _ = self.run(&["network", "prune"]);
+        }
     }
 }

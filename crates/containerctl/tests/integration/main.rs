@@ -15,6 +15,7 @@ mod experiments;
 mod images;
 mod isolation;
 mod lifecycle;
+mod network;
 mod placement;
 mod resources;
 mod rootfs;

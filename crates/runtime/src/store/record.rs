@@ -51,6 +51,9 @@ pub struct ContainerState {
     pub gpus: Vec<u32>,
     pub cgroup_parent: String,
     pub cgroup_paths: Vec<PathBuf>,
+    /// Its address on the bridge (`network: bridge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<std::net::Ipv4Addr>,
 }
 
 impl ContainerState {
@@ -76,6 +79,7 @@ impl ContainerState {
             gpus: Vec::new(),
             cgroup_parent: String::new(),
             cgroup_paths: Vec::new(),
+            address: None,
         }
     }
 
