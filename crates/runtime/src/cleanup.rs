@@ -30,9 +30,6 @@ impl Cleanup {
             let _ = kill(pid, Signal::SIGKILL);
             let _ = waitpid(pid, None);
         }
-        if let Some(mut network) = self.network.take() {
-            network.teardown();
-        }
         if let Some(mut cgroup) = self.cgroup.take() {
             if let Err(e) = cgroup.kill_all() {
                 tracing::warn!(step = "cleanup", "{e}");
@@ -43,6 +40,11 @@ impl Cleanup {
                 }
                 Err(e) => tracing::warn!(step = "cleanup", "{e}"),
             }
+        }
+        // Only now that no process of the container is left: its address
+        // must not be leased again while its eth0 could still answer.
+        if let Some(mut network) = self.network.take() {
+            network.teardown();
         }
         if let Some(dir) = self.state_dir.take() {
             if let Some(kept) = self.keep_upper.take() {

@@ -185,12 +185,16 @@ impl ChildPlan {
 
 /// A fresh sysfs can only be mounted by the owner of a network namespace:
 /// without a new one (`network: host`) the host's /sys is bound read-only
-/// instead, as runc does.
+/// instead, as runc does. Not recursively: its submounts (the host's
+/// cgroup tree, debugfs, securityfs) stay out, and the container's own
+/// cgroup mount goes on the empty /sys/fs/cgroup (a second mount of the
+/// same cgroup2 superblock on top of itself would be EBUSY).
 fn sysfs_without_netns(mut mount: MountPlan, clone_flags: CloneFlags) -> MountPlan {
     if mount.fstype == "sysfs" && !clone_flags.contains(CloneFlags::CLONE_NEWNET) {
         mount.fstype = "bind".into();
         mount.source = "/sys".into();
-        mount.flags |= MsFlags::MS_BIND | MsFlags::MS_REC | MsFlags::MS_RDONLY;
+        mount.flags |= MsFlags::MS_BIND | MsFlags::MS_RDONLY;
+        mount.flags.remove(MsFlags::MS_REC);
         mount.data.clear();
     }
     mount

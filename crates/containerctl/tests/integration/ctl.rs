@@ -58,6 +58,20 @@ impl Ctl {
             .unwrap_or_default()
     }
 
+    /// The links still on this test's bridge once the kernel has had up to
+    /// 10 s to destroy the network namespaces of ended containers (their
+    /// veth pairs go with them, asynchronously).
+    pub fn settled_bridge_ports(&self) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let ports = self.bridge_ports();
+            if ports.is_empty() || std::time::Instant::now() > deadline {
+                return ports;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// The links enslaved to this test's bridge (the host ends of veths).
     pub fn bridge_ports(&self) -> Vec<String> {
         std::fs::read_dir(format!("/sys/class/net/{}/brif", self.bridge()))
@@ -202,11 +216,11 @@ impl Ctl {
             self.cgroup_dirs()
         );
         assert!(self.leases().is_empty(), "leases left: {:?}", self.leases());
+        let veths = self.settled_bridge_ports();
         assert!(
-            self.bridge_ports().is_empty(),
-            "veths left on {}: {:?}",
-            self.bridge(),
-            self.bridge_ports()
+            veths.is_empty(),
+            "veths left on {}: {veths:?}",
+            self.bridge()
         );
         let ledger = runtime::read_ledger(&state.join(runtime::LEDGER_FILE)).expect("ledger");
         assert!(

@@ -164,7 +164,7 @@ fn thirty_containers_on_one_bridge_are_unique_reachable_and_leave_nothing() {
     let mut rm = vec!["rm", "-f"];
     rm.extend(ids.iter().map(String::as_str));
     ctl.ok(&rm);
-    ctl.assert_clean();
+    ctl.assert_clean(); // waits for the bridge to have no port left
     for veth in veths {
         assert!(
             !std::path::Path::new("/sys/class/net").join(&veth).exists(),
@@ -277,11 +277,8 @@ fn a_crash_mid_setup_leaves_nothing_that_gc_does_not_clean() {
             "round {round}: leases {:?}",
             ctl.leases()
         );
-        assert!(
-            ctl.bridge_ports().is_empty(),
-            "round {round}: veths {:?}",
-            ctl.bridge_ports()
-        );
+        let veths = ctl.settled_bridge_ports();
+        assert!(veths.is_empty(), "round {round}: veths {veths:?}");
         TcpListener::bind(("127.0.0.1", port))
             .unwrap_or_else(|e| panic!("round {round}: port {port} still taken: {e}"));
     }

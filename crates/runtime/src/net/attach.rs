@@ -4,7 +4,7 @@
 //! clone), [`Attachment::connect`] once PID 1 waits in its new network
 //! namespace (the veth pair with its eth0 end created inside it, address,
 //! default route), and [`Attachment::teardown`] on every way out (ports
-//! closed, veth deleted, lease released).
+//! closed, lease released; the veth goes with the namespace).
 
 use std::net::Ipv4Addr;
 use std::os::fd::AsFd;
@@ -170,14 +170,20 @@ impl Attachment {
         }
     }
 
-    /// Closes the ports, deletes the veth (if the namespace's end has not
-    /// taken it along already) and releases the lease.
+    /// Closes the ports and releases the lease, once PID 1 is dead. The
+    /// veth pair goes with the container's network namespace: when its
+    /// last process has gone, the kernel deletes eth0 and with it the host
+    /// end. Deleting it here ourselves would cost the run ~25 ms (an RCU
+    /// grace period in unregister_netdevice) for what the kernel does anyway,
+    /// off our path; [`reclaim`] still deletes it for a crashed supervisor.
     pub fn teardown(&mut self) {
         if let Some(mut forwarding) = self.forwarding.take() {
             forwarding.stop();
         }
         self.bound = None;
-        release(&self.leases, &self.veth, &self.id);
+        for address in self.leases.release_owned_by(&self.id) {
+            tracing::info!(step = "cleanup", "released {address}");
+        }
     }
 }
 

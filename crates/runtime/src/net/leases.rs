@@ -15,12 +15,15 @@ use crate::RuntimeError;
 #[derive(Debug, Clone)]
 pub struct Leases {
     dir: PathBuf,
+    /// `<network dir>/last`: the address leased last.
+    last: PathBuf,
 }
 
 impl Leases {
     pub fn new(network_dir: &Path) -> Leases {
         Leases {
             dir: network_dir.join("leases"),
+            last: network_dir.join("last"),
         }
     }
 
@@ -53,8 +56,9 @@ impl Leases {
                 }),
             };
         }
-        for address in subnet.container_addresses() {
+        for address in self.round_robin(subnet) {
             if self.try_take(address, owner)? {
+                self.remember_last(address);
                 return Ok(address);
             }
         }
@@ -79,6 +83,27 @@ impl Leases {
         file.write_all(owner.as_bytes())
             .map_err(RuntimeError::io("writing the lease", &path))?;
         Ok(true)
+    }
+
+    /// The subnet's addresses starting after the one leased last, as
+    /// docker does: an address just released (whose old MAC the host may
+    /// still have in its neighbour cache for a while) is reused last.
+    fn round_robin(&self, subnet: &Subnet) -> Vec<Ipv4Addr> {
+        let mut all: Vec<Ipv4Addr> = subnet.container_addresses().collect();
+        let last = std::fs::read_to_string(&self.last)
+            .ok()
+            .and_then(|text| text.trim().parse::<Ipv4Addr>().ok());
+        let start = last
+            .and_then(|last| all.iter().position(|a| *a == last))
+            .map_or(0, |i| i + 1);
+        let start = start.min(all.len());
+        all.rotate_left(start);
+        all
+    }
+
+    /// Best effort: a lost write only makes the next scan start lower.
+    fn remember_last(&self, address: Ipv4Addr) {
+        let _ = std::fs::write(&self.last, address.to_string());
     }
 
     /// Who holds `address`, if anyone.
@@ -121,7 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn leases_are_unique_lowest_first_and_released_by_owner() {
+    fn leases_go_round_robin_and_are_released_by_owner() {
         let dir = tempfile::tempdir().expect("tempdir");
         let leases = Leases::new(dir.path());
         let net = subnet("10.9.0.0/29");
@@ -132,8 +157,18 @@ mod tests {
             (Ipv4Addr::new(10, 9, 0, 2), Ipv4Addr::new(10, 9, 0, 3))
         );
         assert_eq!(leases.release_owned_by("a"), vec![a]);
-        assert_eq!(leases.take(&net, "c", None).expect("reused"), a);
-        assert_eq!(leases.list(), vec![(a, "c".into()), (b, "b".into())]);
+        let c = leases.take(&net, "c", None).expect("third");
+        assert_eq!(
+            c,
+            Ipv4Addr::new(10, 9, 0, 4),
+            "a released address comes last"
+        );
+        for owner in ["d", "e"] {
+            leases.take(&net, owner, None).expect("fits");
+        }
+        assert_eq!(leases.take(&net, "f", None).expect("wraps around"), a);
+        assert_eq!(leases.list().len(), 5);
+        assert_eq!(leases.list()[0], (a, "f".into()));
     }
 
     #[test]
