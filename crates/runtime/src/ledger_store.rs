@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::Flock;
 use sched::{Ledger, Owner, Placement};
 
 use crate::error::RuntimeError;
@@ -33,15 +33,7 @@ pub struct LockedLedger {
 pub fn lock_ledger(state_root: &Path) -> Result<(LockedLedger, Vec<Placement>), RuntimeError> {
     std::fs::create_dir_all(state_root)
         .map_err(RuntimeError::io("creating state root", state_root))?;
-    let lock_path = state_root.join(LEDGER_LOCK);
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(RuntimeError::io("opening ledger lock", &lock_path))?;
-    let lock = Flock::lock(lock, FlockArg::LockExclusive)
-        .map_err(|(_, errno)| RuntimeError::sys("locking the ledger")(errno))?;
+    let lock = crate::claim::lock_exclusive(&state_root.join(LEDGER_LOCK))?;
     let path = state_root.join(LEDGER_FILE);
     let ledger = read_ledger(&path)?;
     let mut locked = LockedLedger {

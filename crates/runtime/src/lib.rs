@@ -16,6 +16,7 @@
 mod affinity;
 mod cgroupfs;
 mod child;
+mod claim;
 mod cleanup;
 mod devices;
 mod enter;

@@ -146,6 +146,33 @@ impl Ctl {
         id
     }
 
+    /// `run -d --no-record FILE` killed with SIGKILL a pseudo-random 0-250
+    /// ms in (`seed` advances): the CLI on even rounds, its monitor (the
+    /// CLI's child, which owns the container) on odd ones.
+    pub fn start_and_kill(&self, file: &str, round: u64, seed: &mut u64) {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = std::time::Duration::from_millis((*seed >> 33) % 250);
+        let mut cli = self
+            .command(&["run", "-d", "--no-record", file])
+            .spawn()
+            .expect("run -d");
+        std::thread::sleep(delay);
+        let victim = if round & 1 == 0 {
+            Some(cli.id() as i32)
+        } else {
+            child_of(cli.id() as i32)
+        };
+        if let Some(pid) = victim {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let _ = cli.wait();
+    }
+
     /// `ps -a --format json`.
     pub fn ps(&self) -> Vec<Value> {
         let out = self.ok(&["ps", "-a", "--format", "json"]);
@@ -249,4 +276,10 @@ impl Drop for Ctl {
             let _ = self.run(&["network", "prune"]);
         }
     }
+}
+
+/// The first child of `pid` (the monitor, while the CLI waits for it).
+fn child_of(pid: i32) -> Option<i32> {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children.split_whitespace().next()?.parse().ok()
 }

@@ -240,27 +240,7 @@ fn killing_the_monitor_or_the_cli_mid_run_is_repaired_by_gc() {
     let file = file.to_str().expect("path").to_string();
     let mut seed = std::process::id() as u64;
     for round in 0..8u64 {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = Duration::from_millis((seed >> 33) % 250);
-        let mut cli = ctl
-            .command(&["run", "-d", "--no-record", &file])
-            .spawn()
-            .expect("run -d");
-        std::thread::sleep(delay);
-        let victim = if round % 2 == 0 {
-            Some(cli.id() as i32)
-        } else {
-            child_of(cli.id() as i32)
-        };
-        if let Some(pid) = victim {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-        let _ = cli.wait();
+        ctl.start_and_kill(&file, round, &mut seed);
         assert_every_process_tracked(&ctl);
     }
     ctl.ok(&["gc"]);
@@ -304,12 +284,6 @@ fn assert_every_process_tracked(ctl: &Ctl) {
             "pid {pid} outlived its monitor: {owner}"
         );
     }
-}
-
-/// The first child of `pid` (the monitor, while the CLI waits for it).
-fn child_of(pid: i32) -> Option<i32> {
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-    children.split_whitespace().next()?.parse().ok()
 }
 
 /// `up` starts all or nothing; `down` removes them.

@@ -239,27 +239,7 @@ fn a_crash_mid_setup_leaves_nothing_that_gc_does_not_clean() {
     let file = file.to_str().expect("path").to_string();
     let mut seed = std::process::id() as u64;
     for round in 0..8u64 {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = Duration::from_millis((seed >> 33) % 250);
-        let mut cli = ctl
-            .command(&["run", "-d", "--no-record", &file])
-            .spawn()
-            .expect("run -d");
-        std::thread::sleep(delay);
-        // The monitor (the CLI's child) owns the lease, veth and port.
-        let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", cli.id()))
-            .unwrap_or_default();
-        let victim = match (round % 2, children.split_whitespace().next()) {
-            (1, Some(monitor)) => monitor.parse().unwrap_or(cli.id() as i32),
-            _ => cli.id() as i32,
-        };
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(victim),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-        let _ = cli.wait();
+        ctl.start_and_kill(&file, round, &mut seed);
         // Whatever survived runs one container, the others are cleaned up:
         // remove any that runs so the next round can publish the port.
         std::thread::sleep(Duration::from_millis(200));

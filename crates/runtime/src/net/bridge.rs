@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{Flock, FlockArg};
+use nix::fcntl::Flock;
 
 use super::leases::Leases;
 use super::netlink::Rtnl;
@@ -36,16 +36,7 @@ pub struct NetworksLock(#[allow(dead_code)] Flock<File>);
 pub fn lock(state_root: &Path) -> Result<NetworksLock, RuntimeError> {
     let dir = networks_dir(state_root);
     std::fs::create_dir_all(&dir).map_err(RuntimeError::io("creating", &dir))?;
-    let path = dir.join("lock");
-    let file = File::options()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(RuntimeError::io("opening", &path))?;
-    Flock::lock(file, FlockArg::LockExclusive)
-        .map(NetworksLock)
-        .map_err(|(_, errno)| RuntimeError::io("locking", &path)(errno.into()))
+    crate::claim::lock_exclusive(&dir.join("lock")).map(NetworksLock)
 }
 
 /// The bridge `name`, created or adopted; the caller holds the lock.

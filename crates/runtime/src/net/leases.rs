@@ -4,7 +4,6 @@
 //! concurrent runs can never get the same address, and it lives on disk, so
 //! a crashed supervisor's lease is found (by owner) and released by `gc`.
 
-use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
@@ -71,18 +70,7 @@ impl Leases {
     /// Creates the lease file; false when another container holds it.
     fn try_take(&self, address: Ipv4Addr, owner: &str) -> Result<bool, RuntimeError> {
         let path = self.path(address);
-        let mut file = match std::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-            Err(e) => return Err(RuntimeError::io("taking the lease", &path)(e)),
-        };
-        file.write_all(owner.as_bytes())
-            .map_err(RuntimeError::io("writing the lease", &path))?;
-        Ok(true)
+        crate::claim::claim(&path, owner).map_err(RuntimeError::io("taking the lease", &path))
     }
 
     /// The subnet's addresses starting after the one leased last, as

@@ -3,7 +3,6 @@
 //! O_EXCL (atomic across concurrent `run`s); a query matches an exact id,
 //! then a name, then a unique id prefix, as docker resolves them.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::RuntimeError;
@@ -41,22 +40,14 @@ impl Names {
         std::fs::create_dir_all(&self.dir)
             .map_err(RuntimeError::io("creating the names dir", &self.dir))?;
         let path = self.path(name);
-        let mut file = match std::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(RuntimeError::NameInUse {
-                    name: name.to_string(),
-                    id: self.owner(name).unwrap_or_default(),
-                })
-            }
-            Err(e) => return Err(RuntimeError::io("reserving the name", &path)(e)),
-        };
-        file.write_all(id.as_bytes())
-            .map_err(RuntimeError::io("writing the name", &path))
+        match crate::claim::claim(&path, id) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(RuntimeError::NameInUse {
+                name: name.to_string(),
+                id: self.owner(name).unwrap_or_default(),
+            }),
+            Err(e) => Err(RuntimeError::io("reserving the name", &path)(e)),
+        }
     }
 
     /// The id holding `name`, if any.
