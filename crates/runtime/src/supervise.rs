@@ -106,6 +106,7 @@ pub fn run_observed(
     if let Some(request) = &options.network {
         let attachment = attach_network(spec, container, &mut plan, request)?;
         cleanup.network = Some(attachment);
+        crash_point("network-leased");
     }
 
     let cgroup = cleanup.cgroup.insert(cgroups::open(
@@ -122,6 +123,7 @@ pub fn run_observed(
     cgroup.add_task(spawned.pid.as_raw())?;
     if let Some(network) = cleanup.network.as_mut() {
         network.connect(spawned.pid.as_raw())?;
+        crash_point("network-connected");
         on_event(Event::Address(network.address));
     }
     // Before the child goes on: what the caller changes here (a cpuset)
@@ -157,6 +159,19 @@ pub fn run_observed(
         stopped_by: watch.stopped_by,
         stats,
     })
+}
+
+/// Test hook: `CONTAINERCTL_CRASH_AT=<point>` kills this process with
+/// SIGKILL at that point of the start, as a crash would, so that tests can
+/// check what `gc` makes of it at every point that leaves something behind.
+fn crash_point(point: &str) {
+    if std::env::var_os("CONTAINERCTL_CRASH_AT").is_some_and(|at| at == point) {
+        tracing::warn!(
+            step = "crash",
+            "CONTAINERCTL_CRASH_AT={point}: killing myself"
+        );
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+    }
 }
 
 /// Bridge, lease and published ports for the container, before the clone,

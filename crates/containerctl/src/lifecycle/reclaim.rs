@@ -69,7 +69,9 @@ pub fn collect(globals: &Globals) -> anyhow::Result<Collected> {
     remove_stray_state_dirs(&globals.state_root, &ids, &mut collected);
     for network in leases {
         for (address, owner) in network.leases {
-            if !ids.contains(&owner) {
+            // Only leases of container ids: a file of anyone else stays.
+            let an_id = owner.len() == 64 && owner.chars().all(|c| c.is_ascii_hexdigit());
+            if an_id && !ids.contains(&owner) {
                 runtime::net::reclaim(&globals.state_root, &owner);
                 collected
                     .strays

@@ -25,20 +25,25 @@ fn httpd(name: &str, extra: &str) -> String {
 
 /// `GET /hostname` from `address`, retried while the server starts.
 fn get_hostname(address: SocketAddr) -> String {
+    get(address, "hostname")
+}
+
+/// `GET /FILE` (of the server's /etc) from `address`, retried while the server starts.
+fn get(address: SocketAddr, file: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match try_get(address) {
+        match try_get(address, file) {
             Ok(body) => return body,
-            Err(e) if Instant::now() > deadline => panic!("GET http://{address}/hostname: {e}"),
+            Err(e) if Instant::now() > deadline => panic!("GET http://{address}/{file}: {e}"),
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
     }
 }
 
-fn try_get(address: SocketAddr) -> std::io::Result<String> {
+fn try_get(address: SocketAddr, file: &str) -> std::io::Result<String> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.write_all(b"GET /hostname HTTP/1.0\r\n\r\n")?;
+    stream.write_all(format!("GET /{file} HTTP/1.0\r\n\r\n").as_bytes())?;
     let mut reply = String::new();
     stream.read_to_string(&mut reply)?;
     match reply.split_once("\r\n\r\n") {
@@ -141,21 +146,34 @@ fn thirty_containers_on_one_bridge_are_unique_reachable_and_leave_nothing() {
     let mut expected = veths.clone();
     expected.sort();
     assert_eq!(ports, expected, "one veth per container on the bridge");
-    for address in &addresses {
-        assert_eq!(
-            get_hostname(SocketAddr::from((*address, 8000))),
-            "web",
-            "{address}"
+    // Each container's kernel has its own address on eth0, and what
+    // answers at an address from the host is the container holding it:
+    // its /etc/hosts names that address.
+    for (id, address) in ids.iter().zip(&addresses) {
+        let eth0 = ctl.ok(&[
+            "exec", id, BUSYBOX, "ip", "-4", "-o", "addr", "show", "eth0",
+        ]);
+        assert!(eth0.contains(&format!("inet {address}/24")), "{id}: {eth0}");
+        let hosts = get(SocketAddr::from((*address, 8000)), "hosts");
+        assert!(
+            hosts.contains(&format!("{address}\tweb")),
+            "{address}: {hosts}"
         );
     }
-    // And from inside one of them, every other one.
+    // And from inside one of them, every one.
     let script = addresses
         .iter()
-        .map(|a| format!("{BUSYBOX} wget -q -O - http://{a}:8000/hostname || echo FAIL {a}"))
+        .map(|a| format!("{BUSYBOX} wget -q -O - http://{a}:8000/hosts || echo FAIL {a}"))
         .collect::<Vec<_>>()
         .join("; ");
     let out = ctl.ok(&["exec", &ids[0], "/bin/sh", "-c", &script]);
-    assert_eq!(out.lines().filter(|l| *l == "web").count(), 30, "{out}");
+    assert!(!out.contains("FAIL"), "{out}");
+    for address in &addresses {
+        assert!(
+            out.contains(&format!("{address}\tweb")),
+            "{address} from inside: {out}"
+        );
+    }
     addresses.sort();
     addresses.dedup();
     assert_eq!(addresses.len(), 30, "unique addresses");
@@ -193,11 +211,16 @@ fn an_exhausted_subnet_a_taken_address_or_port_fail_clearly_and_leave_nothing() 
         stderr.contains("subnet 10.201.3.0/29 is exhausted: all 5 container addresses are leased"),
         "{stderr}"
     );
+    // The failed run took nothing: still the five leases and five veths.
+    assert_eq!(ctl.leases().len(), 5);
+    assert_eq!(ctl.bridge_ports().len(), 5);
+
     ctl.ok(&["rm", "-f", &ids[4]]);
     let taken = address_of(&ctl, &ids[0]).to_string();
     let again = ctl.run(&["run", "-d", "--no-record", "--ip", &taken, path]);
     assert_eq!(again.status.code(), Some(5), "{again:?}");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already leased"));
+    assert_eq!(ctl.leases().len(), 4);
 
     let busy = TcpListener::bind("0.0.0.0:0").expect("a port of ours");
     let busy_port = busy.local_addr().expect("addr").port();
@@ -212,15 +235,20 @@ fn an_exhausted_subnet_a_taken_address_or_port_fail_clearly_and_leave_nothing() 
     assert_eq!(out.status.code(), Some(5), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains(&format!("cannot publish port 0.0.0.0:{busy_port}")));
+    assert_eq!(
+        ctl.leases().len(),
+        4,
+        "the lease of the failed run is released"
+    );
 
+    // No gc: what the failed runs took must be gone without it.
     gate.open();
-    ctl.ok(&["gc"]);
-    let mut rm = vec!["rm", "-f"];
     let left: Vec<String> = ctl
         .ps()
         .iter()
         .filter_map(|c| c["id"].as_str().map(String::from))
         .collect();
+    let mut rm = vec!["rm", "-f"];
     rm.extend(left.iter().map(String::as_str));
     if !left.is_empty() {
         ctl.ok(&rm);
@@ -237,6 +265,24 @@ fn a_crash_mid_setup_leaves_nothing_that_gc_does_not_clean() {
         &httpd("victim", &format!("ports: [\"127.0.0.1:{port}:8000\"]\n")),
     );
     let file = file.to_str().expect("path").to_string();
+    // At the two points that leave something behind: with the lease taken
+    // and the port bound, and with the veth pair made too.
+    for point in ["network-leased", "network-connected"] {
+        let crashed = ctl
+            .command(&["run", "-d", "--no-record", &file])
+            .env("CONTAINERCTL_CRASH_AT", point)
+            .output()
+            .expect("run -d");
+        assert_ne!(crashed.status.code(), Some(0), "{point}: {crashed:?}");
+        assert_eq!(ctl.leases().len(), 1, "{point}: the crash left its lease");
+        let gc = ctl.ok(&["gc"]);
+        assert!(gc.contains("reclaimed container"), "{point}: {gc}");
+        assert!(ctl.leases().is_empty(), "{point}: {:?}", ctl.leases());
+        let veths = ctl.settled_bridge_ports();
+        assert!(veths.is_empty(), "{point}: veths {veths:?}");
+        TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
+    }
+    // And at random moments, killing the CLI or the monitor.
     let mut seed = std::process::id() as u64;
     for round in 0..8u64 {
         ctl.start_and_kill(&file, round, &mut seed);

@@ -52,6 +52,14 @@ pub fn veth_name(id: &str) -> String {
     format!("veth{}", id.get(..11).unwrap_or(id))
 }
 
+/// The MAC of the eth0 that has `address`: locally administered, the
+/// address in its last four bytes (as docker does), so whoever gets an
+/// address again gets its MAC too and the neighbour caches stay right.
+pub fn mac_for(address: Ipv4Addr) -> [u8; 6] {
+    let [a, b, c, d] = address.octets();
+    [0x02, 0x42, a, b, c, d]
+}
+
 /// Bridge, lease, name files and bound ports, before the clone.
 pub fn prepare(
     state_root: &Path,
@@ -127,7 +135,7 @@ impl Attachment {
         let ns_path = format!("/proc/{pid1}/ns/net");
         let netns = std::fs::File::open(&ns_path).map_err(RuntimeError::io("opening", &ns_path))?;
         let mut host = Rtnl::open().map_err(net_error("opening rtnetlink"))?;
-        host.add_veth(&self.veth, "eth0", netns.as_fd())
+        host.add_veth(&self.veth, "eth0", mac_for(self.address), netns.as_fd())
             .map_err(net_error("creating the veth pair"))?;
         let index = host
             .link_index(&self.veth)
@@ -170,12 +178,17 @@ impl Attachment {
         }
     }
 
-    /// Closes the ports and releases the lease, once PID 1 is dead. The
-    /// veth pair goes with the container's network namespace: when its
-    /// last process has gone, the kernel deletes eth0 and with it the host
-    /// end. Deleting it here ourselves would cost the run ~25 ms (an RCU
-    /// grace period in unregister_netdevice) for what the kernel does anyway,
-    /// off our path; [`reclaim`] still deletes it for a crashed supervisor.
+    /// Closes the ports and releases the lease, once the container's
+    /// processes are gone. The veth pair goes with the container's network
+    /// namespace: once its last process has gone, the kernel deletes eth0,
+    /// and with it the host end, asynchronously (usually within tens of
+    /// ms). Deleting it here ourselves would cost every run ~25 ms (an RCU
+    /// grace period in unregister_netdevice) for what the kernel does anyway;
+    /// [`reclaim`] still deletes it for a crashed supervisor. Until then the
+    /// old eth0 may still answer ARP for the address: leases go round-robin
+    /// (an address is reused last), and the MAC follows from the address
+    /// ([`mac_for`]), so a reused address keeps its MAC and no neighbour
+    /// cache goes stale.
     pub fn teardown(&mut self) {
         if let Some(mut forwarding) = self.forwarding.take() {
             forwarding.stop();
@@ -207,6 +220,9 @@ fn release(leases: &Leases, veth: &str, id: &str) {
 /// What a container whose supervisor died may have left: its veth and its
 /// leases on any network of this state root.
 pub fn reclaim(state_root: &Path, id: &str) {
+    if id.len() < 11 {
+        return; // not a container id: no veth or lease of ours
+    }
     let Ok(entries) = std::fs::read_dir(bridge::networks_dir(state_root)) else {
         return;
     };

@@ -1,7 +1,9 @@
 //! The bridge a network's containers hang off: created on first use with
 //! the subnet's first address (the containers' gateway), adopted when it
-//! already exists with that address, refused when it exists with another
-//! or the subnet overlaps a route of the host. Its subnet is remembered in
+//! already exists as ours, refused when it is another's (a bridge of ours
+//! carries its state root in its alias: another `--root`'s bridge, or one
+//! made by hand, is never adopted or pruned), when it has another address,
+//! or when the subnet overlaps a route of the host. Its subnet is remembered in
 //! `<state root>/networks/<bridge>/subnet`; a lock file serialises creating,
 //! attaching to and pruning networks. The bridge stays when its last
 //! container goes; [`prune`] removes bridges without leases.
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::Flock;
 
 use super::leases::Leases;
-use super::netlink::Rtnl;
+use super::netlink::{Link, Rtnl};
 use super::subnet::{Subnet, DEFAULT_SUBNET};
 use crate::RuntimeError;
 
@@ -50,13 +52,14 @@ pub fn ensure(
     let dir = networks_dir(state_root).join(name);
     let remembered = read_subnet(&dir)?;
     let subnet = subnet_of(name, remembered, wanted)?;
+    let owner = owner_alias(state_root);
     let mut rtnl = Rtnl::open().map_err(net_error("opening rtnetlink"))?;
     let index = match rtnl
-        .link_index(name)
+        .link(name)
         .map_err(net_error("looking up the bridge"))?
     {
-        Some(index) => index,
-        None => create(&mut rtnl, name, &subnet)?,
+        Some(link) => adopt(name, &link, &owner)?,
+        None => create(&mut rtnl, name, &subnet, &owner)?,
     };
     give_gateway(&mut rtnl, name, index, &subnet)?;
     rtnl.set_up(index, None)
@@ -91,8 +94,8 @@ fn subnet_of(
     }
 }
 
-/// `count` addresses free on bridge `name` now, lowest first (for `up`,
-/// which hands them out with `--ip`); nothing is leased.
+/// `count` addresses free on bridge `name` now, in the order a run would
+/// take them (for `up`, which hands them out with `--ip`); nothing is leased.
 pub fn free_addresses(
     state_root: &Path,
     name: &str,
@@ -103,8 +106,9 @@ pub fn free_addresses(
     let subnet = subnet_of(name, read_subnet(&dir)?, wanted)?;
     let leases = Leases::new(&dir);
     let leased: Vec<_> = leases.list().into_iter().map(|(a, _)| a).collect();
-    let free: Vec<_> = subnet
-        .container_addresses()
+    let free: Vec<_> = leases
+        .round_robin(&subnet)
+        .into_iter()
         .filter(|a| !leased.contains(a))
         .take(count)
         .collect();
@@ -130,8 +134,34 @@ fn read_subnet(dir: &Path) -> Result<Option<Subnet>, RuntimeError> {
     }
 }
 
-/// A new bridge, after checking that no host route covers the subnet.
-fn create(rtnl: &mut Rtnl, name: &str, subnet: &Subnet) -> Result<u32, RuntimeError> {
+/// The alias a bridge of this state root carries: it tells our bridges
+/// from anyone else's (another `--root`, a bridge made by hand), so that
+/// neither leases nor `network prune` ever act on a bridge not ours.
+fn owner_alias(state_root: &Path) -> String {
+    let root = std::fs::canonicalize(state_root).unwrap_or_else(|_| state_root.to_path_buf());
+    format!("containerctl {}", root.display())
+}
+
+/// An existing link of that name: ours only if it is a bridge with our alias.
+fn adopt(name: &str, link: &Link, owner: &str) -> Result<u32, RuntimeError> {
+    if !link.is_bridge {
+        return Err(RuntimeError::NetworkConflict(format!(
+            "link {name} exists and is not a bridge; choose another with --bridge"
+        )));
+    }
+    if link.alias.as_deref() != Some(owner) {
+        return Err(RuntimeError::NetworkConflict(format!(
+            "bridge {name} is not this state root's (its alias: {:?}, ours: {owner:?}); \
+             choose another with --bridge",
+            link.alias.as_deref().unwrap_or("")
+        )));
+    }
+    Ok(link.index)
+}
+
+/// A new bridge with our alias, after checking that no host route covers
+/// the subnet.
+fn create(rtnl: &mut Rtnl, name: &str, subnet: &Subnet, owner: &str) -> Result<u32, RuntimeError> {
     for route in rtnl
         .ipv4_routes()
         .map_err(net_error("reading the host's routes"))?
@@ -145,13 +175,23 @@ fn create(rtnl: &mut Rtnl, name: &str, subnet: &Subnet) -> Result<u32, RuntimeEr
         }
     }
     match rtnl.add_bridge(name) {
-        Ok(()) => tracing::info!(step = "network", "created bridge {name} for {subnet}"),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Ok(()) => {}
+        // Made a moment ago by someone outside our lock: not ours.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(RuntimeError::NetworkConflict(format!(
+                "bridge {name} was just created by someone else; choose another with --bridge"
+            )))
+        }
         Err(e) => return Err(net_error("creating the bridge")(e)),
     }
-    rtnl.link_index(name)
+    let index = rtnl
+        .link_index(name)
         .map_err(net_error("looking up the bridge"))?
-        .ok_or_else(|| RuntimeError::NetworkConflict(format!("bridge {name} vanished")))
+        .ok_or_else(|| RuntimeError::NetworkConflict(format!("bridge {name} vanished")))?;
+    rtnl.set_alias(index, owner)
+        .map_err(net_error("naming the bridge's owner"))?;
+    tracing::info!(step = "network", "created bridge {name} for {subnet}");
+    Ok(index)
 }
 
 /// The bridge carries the gateway address, and no other IPv4 address.
@@ -230,6 +270,7 @@ pub enum Pruned {
 /// lease on: its bridge and its state dir.
 pub fn prune(state_root: &Path) -> Result<Vec<Pruned>, RuntimeError> {
     let lock = lock(state_root)?;
+    let owner = owner_alias(state_root);
     let mut rtnl = Rtnl::open().map_err(net_error("opening rtnetlink"))?;
     let mut done = Vec::new();
     for network in list(state_root) {
@@ -247,8 +288,13 @@ pub fn prune(state_root: &Path) -> Result<Vec<Pruned>, RuntimeError> {
             continue;
         }
         let network_dir = networks_dir(state_root).join(&bridge);
-        rtnl.delete_link(&bridge)
-            .map_err(net_error("deleting the bridge"))?;
+        let link = rtnl
+            .link(&bridge)
+            .map_err(net_error("looking up the bridge"))?;
+        if link.is_some_and(|link| link.is_bridge && link.alias.as_deref() == Some(&owner)) {
+            rtnl.delete_link(&bridge)
+                .map_err(net_error("deleting the bridge"))?;
+        }
         std::fs::remove_dir_all(&network_dir)
             .map_err(RuntimeError::io("removing", &network_dir))?;
         let subnet = subnet.map(|s| s.to_string()).unwrap_or_default();

@@ -41,14 +41,17 @@ impl Leases {
         std::fs::create_dir_all(&self.dir)
             .map_err(RuntimeError::io("creating the leases dir", &self.dir))?;
         if let Some(address) = wanted {
-            if !subnet.contains(address) || address == subnet.gateway() {
+            if !subnet.is_container_address(address) {
                 return Err(RuntimeError::AddressUnusable {
                     address,
                     subnet: subnet.to_string(),
                 });
             }
             return match self.try_take(address, owner)? {
-                true => Ok(address),
+                true => {
+                    self.remember_last(address);
+                    Ok(address)
+                }
                 false => Err(RuntimeError::AddressInUse {
                     address,
                     owner: self.owner(address).unwrap_or_default(),
@@ -76,7 +79,7 @@ impl Leases {
     /// The subnet's addresses starting after the one leased last, as
     /// docker does: an address just released (whose old MAC the host may
     /// still have in its neighbour cache for a while) is reused last.
-    fn round_robin(&self, subnet: &Subnet) -> Vec<Ipv4Addr> {
+    pub fn round_robin(&self, subnet: &Subnet) -> Vec<Ipv4Addr> {
         let mut all: Vec<Ipv4Addr> = subnet.container_addresses().collect();
         let last = std::fs::read_to_string(&self.last)
             .ok()
@@ -183,7 +186,12 @@ mod tests {
         assert_eq!(leases.take(&net, "a", Some(wanted)).expect("free"), wanted);
         let taken = leases.take(&net, "b", Some(wanted)).expect_err("taken");
         assert!(taken.to_string().contains("container a"), "{taken}");
-        for bad in [Ipv4Addr::new(10, 9, 0, 1), Ipv4Addr::new(10, 8, 0, 5)] {
+        for bad in [
+            Ipv4Addr::new(10, 9, 0, 0),
+            Ipv4Addr::new(10, 9, 0, 1),
+            Ipv4Addr::new(10, 9, 0, 255),
+            Ipv4Addr::new(10, 8, 0, 5),
+        ] {
             assert!(leases.take(&net, "b", Some(bad)).is_err(), "{bad}");
         }
     }

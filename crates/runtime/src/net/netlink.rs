@@ -8,11 +8,11 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
-    NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP,
+    NLM_F_DUMP_INTR, NLM_F_EXCL, NLM_F_REQUEST,
 };
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::link::{
@@ -28,6 +28,35 @@ use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 pub struct Rtnl {
     socket: Socket,
     sequence: u32,
+}
+
+/// What a link is, as far as adopting or pruning a bridge cares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub index: u32,
+    pub is_bridge: bool,
+    /// Its alias (`ip link set … alias`): a bridge of ours names its state root.
+    pub alias: Option<String>,
+}
+
+impl Link {
+    fn of(message: &LinkMessage) -> Link {
+        let mut link = Link {
+            index: message.header.index,
+            is_bridge: false,
+            alias: None,
+        };
+        for attribute in &message.attributes {
+            match attribute {
+                LinkAttribute::IfAlias(alias) => link.alias = Some(alias.clone()),
+                LinkAttribute::LinkInfo(infos) => {
+                    link.is_bridge |= infos.contains(&LinkInfo::Kind(InfoKind::Bridge))
+                }
+                _ => {}
+            }
+        }
+        link
+    }
 }
 
 /// A route of the main table, as far as overlap checks care.
@@ -50,29 +79,39 @@ impl Rtnl {
         })
     }
 
-    /// A socket in the network namespace `netns` (an open /proc/PID/ns/net):
-    /// this thread enters it, opens the socket and returns to its own.
+    /// A socket in the network namespace `netns` (an open /proc/PID/ns/net).
+    /// A short-lived thread enters it and opens the socket, so no thread
+    /// of ours is ever left in the container's namespace, whatever fails.
     pub fn open_in(netns: BorrowedFd) -> io::Result<Rtnl> {
-        use nix::sched::{setns, CloneFlags};
-        let own = std::fs::File::open("/proc/thread-self/ns/net")?;
-        setns(netns, CloneFlags::CLONE_NEWNET)?;
-        let opened = Rtnl::open();
-        setns(own.as_fd(), CloneFlags::CLONE_NEWNET)?;
-        opened
+        std::thread::scope(|scope| {
+            let opener = std::thread::Builder::new().spawn_scoped(scope, || {
+                nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET)?;
+                Rtnl::open()
+            })?;
+            opener
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the netlink thread panicked")))
+        })
+    }
+
+    /// The link called `name`, `None` when there is none.
+    pub fn link(&mut self, name: &str) -> io::Result<Option<Link>> {
+        let mut message = LinkMessage::default();
+        message.attributes.push(LinkAttribute::IfName(name.into()));
+        let replies = match self.request(RouteNetlinkMessage::GetLink(message), 0) {
+            Ok(replies) => replies,
+            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(replies.into_iter().find_map(|reply| match reply {
+            RouteNetlinkMessage::NewLink(link) => Some(Link::of(&link)),
+            _ => None,
+        }))
     }
 
     /// Index of the link called `name`, `None` when there is none.
     pub fn link_index(&mut self, name: &str) -> io::Result<Option<u32>> {
-        let mut message = LinkMessage::default();
-        message.attributes.push(LinkAttribute::IfName(name.into()));
-        match self.request(RouteNetlinkMessage::GetLink(message), 0) {
-            Ok(replies) => Ok(replies.into_iter().find_map(|reply| match reply {
-                RouteNetlinkMessage::NewLink(link) => Some(link.header.index),
-                _ => None,
-            })),
-            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(self.link(name)?.map(|link| link.index))
     }
 
     /// Creates a bridge; `AlreadyExists` when a link has that name.
@@ -85,13 +124,21 @@ impl Rtnl {
         self.create(RouteNetlinkMessage::NewLink(message))
     }
 
-    /// Creates a veth pair: `host` here, `peer` created directly in the
-    /// namespace `peer_netns`, so it never appears on the host.
-    pub fn add_veth(&mut self, host: &str, peer: &str, peer_netns: BorrowedFd) -> io::Result<()> {
+    /// Creates a veth pair: `host` here, `peer` (with MAC address
+    /// `peer_mac`) created directly in the namespace `peer_netns`, so it
+    /// never appears on the host.
+    pub fn add_veth(
+        &mut self,
+        host: &str,
+        peer: &str,
+        peer_mac: [u8; 6],
+        peer_netns: BorrowedFd,
+    ) -> io::Result<()> {
         use std::os::fd::AsRawFd;
         let mut peer_message = LinkMessage::default();
         peer_message.attributes = vec![
             LinkAttribute::IfName(peer.into()),
+            LinkAttribute::Address(peer_mac.to_vec()),
             LinkAttribute::NetNsFd(peer_netns.as_raw_fd()),
         ];
         let mut message = LinkMessage::default();
@@ -114,6 +161,17 @@ impl Rtnl {
         if let Some(master) = master {
             message.attributes.push(LinkAttribute::Controller(master));
         }
+        self.request(RouteNetlinkMessage::SetLink(message), 0)
+            .map(drop)
+    }
+
+    /// Sets the link's alias.
+    pub fn set_alias(&mut self, index: u32, alias: &str) -> io::Result<()> {
+        let mut message = LinkMessage::default();
+        message.header.index = index;
+        message
+            .attributes
+            .push(LinkAttribute::IfAlias(alias.into()));
         self.request(RouteNetlinkMessage::SetLink(message), 0)
             .map(drop)
     }
@@ -146,7 +204,7 @@ impl Rtnl {
     pub fn ipv4_addresses(&mut self, index: u32) -> io::Result<Vec<(Ipv4Addr, u8)>> {
         let mut message = AddressMessage::default();
         message.header.family = AddressFamily::Inet;
-        let replies = self.request(RouteNetlinkMessage::GetAddress(message), NLM_F_DUMP)?;
+        let replies = self.dump(RouteNetlinkMessage::GetAddress(message))?;
         Ok(replies
             .into_iter()
             .filter_map(|reply| match reply {
@@ -182,7 +240,7 @@ impl Rtnl {
     pub fn ipv4_routes(&mut self) -> io::Result<Vec<Route>> {
         let mut message = RouteMessage::default();
         message.header.address_family = AddressFamily::Inet;
-        let replies = self.request(RouteNetlinkMessage::GetRoute(message), NLM_F_DUMP)?;
+        let replies = self.dump(RouteNetlinkMessage::GetRoute(message))?;
         Ok(replies
             .into_iter()
             .filter_map(|reply| match reply {
@@ -194,6 +252,18 @@ impl Rtnl {
                 _ => None,
             })
             .collect())
+    }
+
+    /// A dump, taken again (a few times) when the kernel says the table
+    /// changed while it was being read (NLM_F_DUMP_INTR).
+    fn dump(&mut self, message: RouteNetlinkMessage) -> io::Result<Vec<RouteNetlinkMessage>> {
+        let mut tries = 0;
+        loop {
+            match self.request(message.clone(), NLM_F_DUMP) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted && tries < 5 => tries += 1,
+                other => return other,
+            }
+        }
     }
 
     fn create(&mut self, message: RouteNetlinkMessage) -> io::Result<()> {
@@ -217,6 +287,7 @@ impl Rtnl {
         packet.serialize(&mut bytes);
         self.socket.send(&bytes, 0)?;
         let mut replies = Vec::new();
+        let mut interrupted = false;
         loop {
             let (datagram, _) = self.socket.recv_from_full()?;
             let mut offset = 0;
@@ -228,11 +299,18 @@ impl Rtnl {
                     offset += length.max(1);
                     continue;
                 }
+                interrupted |= reply.header.flags & NLM_F_DUMP_INTR != 0;
                 match reply.payload {
                     NetlinkPayload::Error(error) => match error.code {
                         None => return Ok(replies),
                         Some(code) => return Err(io::Error::from_raw_os_error(-code.get())),
                     },
+                    NetlinkPayload::Done(done) if done.code < 0 => {
+                        return Err(io::Error::from_raw_os_error(-done.code))
+                    }
+                    NetlinkPayload::Done(_) if interrupted => {
+                        return Err(io::ErrorKind::Interrupted.into())
+                    }
                     NetlinkPayload::Done(_) => return Ok(replies),
                     NetlinkPayload::InnerMessage(inner) => replies.push(inner),
                     _ => {}

@@ -13,6 +13,7 @@
 //! through userspace and that the container sees connections coming from
 //! the bridge's address, not the client's.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -53,7 +54,45 @@ pub fn bind(ports: &[Publish]) -> Result<Bound, RuntimeError> {
 pub struct Forwarding {
     listeners: Vec<TcpListener>,
     acceptors: Vec<JoinHandle<()>>,
-    open: Arc<Mutex<Vec<TcpStream>>>,
+    connections: Shared,
+}
+
+/// The open connections (a clone of each end, to shut them down on stop),
+/// by number; once stopped, a connection still being made is turned away.
+#[derive(Debug, Default)]
+struct Connections {
+    next: u64,
+    open: HashMap<u64, [TcpStream; 2]>,
+    stopped: bool,
+}
+
+type Shared = Arc<Mutex<Connections>>;
+
+impl Connections {
+    /// Registers a relayed pair; `None` when forwarding has stopped.
+    fn add(&mut self, ends: [TcpStream; 2]) -> Option<u64> {
+        if self.stopped {
+            return None;
+        }
+        self.next += 1;
+        self.open.insert(self.next, ends);
+        Some(self.next)
+    }
+
+    fn stop(&mut self) {
+        self.stopped = true;
+        for [client, server] in std::mem::take(&mut self.open).into_values() {
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Connections> {
+    // A relay thread that panicked leaves the map as it was: still usable.
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Bound {
@@ -62,48 +101,69 @@ impl Bound {
         let mut forwarding = Forwarding::default();
         for (publish, listener) in self.listeners {
             let target = SocketAddr::from((container, publish.container_port));
-            let open = Arc::clone(&forwarding.open);
-            let accepting = listener.try_clone();
+            let shared = Arc::clone(&forwarding.connections);
+            let acceptor = listener.try_clone().and_then(|accepting| {
+                std::thread::Builder::new()
+                    .name(format!("forward-{}", publish.host.port()))
+                    .spawn(move || accept_loop(accepting, target, shared))
+            });
             forwarding.listeners.push(listener);
-            let Ok(accepting) = accepting else {
-                tracing::warn!(step = "network", port = %publish.host, "cannot share the listener");
-                continue;
-            };
-            forwarding.acceptors.push(std::thread::spawn(move || {
-                accept_loop(accepting, target, open)
-            }));
-            tracing::info!(step = "network", "forwarding {} to {target}", publish.host);
+            match acceptor {
+                Ok(handle) => {
+                    forwarding.acceptors.push(handle);
+                    tracing::info!(step = "network", "forwarding {} to {target}", publish.host);
+                }
+                Err(e) => tracing::warn!(step = "network", "cannot forward {}: {e}", publish.host),
+            }
         }
         forwarding
     }
 }
 
-fn accept_loop(listener: TcpListener, target: SocketAddr, open: Arc<Mutex<Vec<TcpStream>>>) {
-    for client in listener.incoming() {
-        let Ok(client) = client else {
-            // shutdown() of the listener ends accept with EINVAL.
-            return;
+/// Accepts until forwarding stops; a failed accept (out of descriptors, an
+/// aborted handshake) is logged and retried, never the end of the port.
+fn accept_loop(listener: TcpListener, target: SocketAddr, shared: Shared) {
+    loop {
+        let client = match listener.accept() {
+            Ok((client, _)) => client,
+            Err(e) => {
+                // shutdown() of the listener by stop() ends accept with EINVAL.
+                if lock(&shared).stopped {
+                    return;
+                }
+                tracing::warn!(step = "network", "accepting for {target}: {e}");
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
         };
-        let open = Arc::clone(&open);
-        std::thread::spawn(move || {
-            if let Err(e) = relay(client, target, &open) {
+        let shared = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new().spawn(move || {
+            if let Err(e) = relay(client, target, &shared) {
                 tracing::debug!(step = "network", "forwarding to {target}: {e}");
             }
         });
+        if let Err(e) = spawned {
+            tracing::warn!(
+                step = "network",
+                "no thread for a connection to {target}: {e}"
+            );
+        }
     }
 }
 
 /// Copies both ways until each side has closed its half.
-fn relay(client: TcpStream, target: SocketAddr, open: &Mutex<Vec<TcpStream>>) -> io::Result<()> {
+fn relay(client: TcpStream, target: SocketAddr, shared: &Shared) -> io::Result<()> {
     let server = TcpStream::connect_timeout(&target, Duration::from_secs(5))?;
-    if let Ok(mut streams) = open.lock() {
-        streams.push(client.try_clone()?);
-        streams.push(server.try_clone()?);
-    }
+    let Some(number) = lock(shared).add([client.try_clone()?, server.try_clone()?]) else {
+        return Ok(()); // stopped meanwhile: both ends close here
+    };
     let (client_in, server_out) = (client.try_clone()?, server.try_clone()?);
-    let upstream = std::thread::spawn(move || pipe(client_in, server_out));
+    let upstream = std::thread::Builder::new().spawn(move || pipe(client_in, server_out));
     pipe(server, client);
-    let _ = upstream.join();
+    if let Ok(upstream) = upstream {
+        let _ = upstream.join();
+    }
+    lock(shared).open.remove(&number);
     Ok(())
 }
 
@@ -153,7 +213,8 @@ fn splice(
 ) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
     loop {
-        let flags = libc::SPLICE_F_MOVE | libc::SPLICE_F_MORE;
+        // No SPLICE_F_MORE: it would hold a small reply back (MSG_MORE).
+        let flags = libc::SPLICE_F_MOVE;
         // SAFETY: splice(2) between descriptors we hold, without offsets.
         let n = unsafe {
             libc::splice(
@@ -178,6 +239,7 @@ fn splice(
 impl Forwarding {
     /// Closes the listeners and every open connection.
     pub fn stop(&mut self) {
+        lock(&self.connections).stop();
         for listener in &self.listeners {
             shutdown_listener(listener);
         }
@@ -185,11 +247,6 @@ impl Forwarding {
             let _ = acceptor.join();
         }
         self.listeners.clear();
-        if let Ok(mut streams) = self.open.lock() {
-            for stream in streams.drain(..) {
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-        }
     }
 }
 
@@ -212,39 +269,96 @@ mod tests {
     use std::io::{Read, Write};
     use std::net::Ipv4Addr;
 
-    #[test]
-    fn bytes_cross_both_ways_and_stop_frees_the_port() {
-        let server = TcpListener::bind("127.0.0.1:0").expect("server");
-        let server_port = server.local_addr().expect("addr").port();
-        let echo = std::thread::spawn(move || {
-            let (mut s, _) = server.accept().expect("accept");
-            let mut buf = [0u8; 5];
-            s.read_exact(&mut buf).expect("read");
-            s.write_all(&buf.map(|b| b.to_ascii_uppercase()))
-                .expect("write");
-        });
+    /// A free port on 127.0.0.1, published to `container_port` there.
+    fn published(container_port: u16) -> Publish {
         let probe = TcpListener::bind("127.0.0.1:0").expect("probe");
         let host = match probe.local_addr().expect("addr") {
             SocketAddr::V4(v4) => v4,
             SocketAddr::V6(_) => unreachable!("bound on IPv4"),
         };
-        drop(probe);
-        let publish = Publish {
+        Publish {
             host,
-            container_port: server_port,
-        };
+            container_port,
+        }
+    }
+
+    /// A server that answers every line with it upper-cased, for each of
+    /// any number of connections; returns its port.
+    fn upper_case_server() -> u16 {
+        let server = TcpListener::bind("127.0.0.1:0").expect("server");
+        let port = server.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for stream in server.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let mut reader = std::io::BufReader::new(stream.try_clone().expect("clone"));
+                    let mut writer = stream;
+                    let mut line = String::new();
+                    while std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) > 0 {
+                        let _ = writer.write_all(line.to_uppercase().as_bytes());
+                        line.clear();
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    fn ask(stream: &mut TcpStream, reader: &mut impl std::io::BufRead, word: &str) -> String {
+        stream
+            .write_all(format!("{word}\n").as_bytes())
+            .expect("send");
+        let mut reply = String::new();
+        reader.read_line(&mut reply).expect("reply");
+        reply
+    }
+
+    #[test]
+    fn a_conversation_crosses_both_ways_and_stop_frees_the_port() {
+        let publish = published(upper_case_server());
         let mut forwarding = bind(&[publish]).expect("bind").start(Ipv4Addr::LOCALHOST);
         assert!(
             bind(&[publish]).is_err(),
             "the port is taken while forwarding"
         );
-        let mut client = TcpStream::connect(host).expect("connect");
-        client.write_all(b"hello").expect("send");
-        let mut reply = String::new();
-        client.read_to_string(&mut reply).expect("reply");
-        assert_eq!(reply, "HELLO");
-        echo.join().expect("echo");
+        let mut client = TcpStream::connect(publish.host).expect("connect");
+        let mut reader = std::io::BufReader::new(client.try_clone().expect("clone"));
+        // Small messages back and forth on one connection, as a shell or a
+        // database client sends them: each reply must come without the
+        // sender closing its side first.
+        for n in 0..20 {
+            assert_eq!(
+                ask(&mut client, &mut reader, &format!("ping{n}")),
+                format!("PING{n}\n")
+            );
+        }
         forwarding.stop();
+        let mut rest = Vec::new();
+        assert_eq!(
+            reader.read_to_end(&mut rest).expect("closed"),
+            0,
+            "stop closes open connections"
+        );
         bind(&[publish]).expect("the port is free after stop");
+    }
+
+    #[test]
+    fn many_connections_in_a_row_keep_nothing_open() {
+        let publish = published(upper_case_server());
+        let forwarding = bind(&[publish]).expect("bind").start(Ipv4Addr::LOCALHOST);
+        // More than the default limit of 1024 descriptors could hold if
+        // every connection kept its two ends.
+        for n in 0..700 {
+            let mut client = TcpStream::connect(publish.host).expect("connect");
+            let mut reader = std::io::BufReader::new(client.try_clone().expect("clone"));
+            assert_eq!(ask(&mut client, &mut reader, "x"), "X\n", "connection {n}");
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !lock(&forwarding.connections).open.is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "connections stay registered"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }

@@ -20,9 +20,10 @@ pub const DEFAULT_SUBNET: Subnet = Subnet {
 
 impl Subnet {
     /// `network/prefix`; `None` unless the host bits of `network` are zero
-    /// and the prefix leaves room for a gateway and one container (≤ 30).
+    /// and the prefix leaves room for a gateway and one container (≤ 30)
+    /// without being absurdly large (≥ 16: 65533 containers).
     pub fn new(network: Ipv4Addr, prefix: u8) -> Option<Subnet> {
-        if !(1..=30).contains(&prefix) || u32::from(network) & !mask(prefix) != 0 {
+        if !(16..=30).contains(&prefix) || u32::from(network) & !mask(prefix) != 0 {
             return None;
         }
         Some(Subnet { network, prefix })
@@ -40,8 +41,18 @@ impl Subnet {
     /// Addresses a container may get: every host address but the gateway.
     pub fn container_addresses(&self) -> impl Iterator<Item = Ipv4Addr> {
         let first = u32::from(self.network) + 2;
-        let broadcast = u32::from(self.network) | !mask(self.prefix);
-        (first..broadcast).map(Ipv4Addr::from)
+        (first..u32::from(self.broadcast())).map(Ipv4Addr::from)
+    }
+
+    /// Whether a container may have `address`: in the subnet, and neither
+    /// the network, the gateway nor the broadcast address.
+    pub fn is_container_address(&self, address: Ipv4Addr) -> bool {
+        let (first, broadcast) = (u32::from(self.network) + 2, u32::from(self.broadcast()));
+        (first..broadcast).contains(&u32::from(address))
+    }
+
+    fn broadcast(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.network) | !mask(self.prefix))
     }
 
     pub fn contains(&self, address: Ipv4Addr) -> bool {
@@ -80,7 +91,7 @@ impl FromStr for Subnet {
             .map_err(|_| format!("subnet {text:?}: {prefix:?} is not a prefix length"))?;
         Subnet::new(network, prefix).ok_or_else(|| {
             format!(
-                "subnet {text:?}: needs a prefix of 1-30 and zero host bits (like {}/{prefix})",
+                "subnet {text:?}: needs a prefix of 16-30 and zero host bits (like {}/{prefix})",
                 Ipv4Addr::from(u32::from(network) & mask(prefix.clamp(1, 32)))
             )
         })
@@ -125,8 +136,8 @@ mod tests {
             ("10.47.0/24", "not an IPv4 address"),
             ("10.47.0.0/x", "not a prefix length"),
             ("10.47.0.1/24", "like 10.47.0.0/24"),
-            ("10.47.0.0/31", "prefix of 1-30"),
-            ("0.0.0.0/0", "prefix of 1-30"),
+            ("10.47.0.0/31", "prefix of 16-30"),
+            ("10.0.0.0/8", "prefix of 16-30"),
         ] {
             let err = text.parse::<Subnet>().expect_err(text);
             assert!(err.contains(needle), "{text}: {err}");
@@ -153,7 +164,7 @@ mod tests {
             let count = subnet.container_addresses().count() as u64;
             prop_assert_eq!(count, (1u64 << (32 - prefix)) - 3);
             for address in subnet.container_addresses().take(4) {
-                prop_assert!(subnet.contains(address));
+                prop_assert!(subnet.contains(address) && subnet.is_container_address(address));
                 prop_assert_ne!(address, subnet.gateway());
             }
         }
