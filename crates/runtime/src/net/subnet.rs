@@ -89,10 +89,15 @@ impl FromStr for Subnet {
         let prefix: u8 = prefix
             .parse()
             .map_err(|_| format!("subnet {text:?}: {prefix:?} is not a prefix length"))?;
+        if !(16..=30).contains(&prefix) {
+            return Err(format!(
+                "subnet {text:?}: the prefix must be 16-30 (65533 to 1 container addresses)"
+            ));
+        }
         Subnet::new(network, prefix).ok_or_else(|| {
             format!(
-                "subnet {text:?}: needs a prefix of 16-30 and zero host bits (like {}/{prefix})",
-                Ipv4Addr::from(u32::from(network) & mask(prefix.clamp(1, 32)))
+                "subnet {text:?}: host bits are set; the network is {}/{prefix}",
+                Ipv4Addr::from(u32::from(network) & mask(prefix))
             )
         })
     }
@@ -135,9 +140,9 @@ mod tests {
             ("10.47.0.0", "expected CIDR"),
             ("10.47.0/24", "not an IPv4 address"),
             ("10.47.0.0/x", "not a prefix length"),
-            ("10.47.0.1/24", "like 10.47.0.0/24"),
-            ("10.47.0.0/31", "prefix of 16-30"),
-            ("10.0.0.0/8", "prefix of 16-30"),
+            ("10.47.0.1/24", "the network is 10.47.0.0/24"),
+            ("10.47.0.0/31", "prefix must be 16-30"),
+            ("10.0.0.0/8", "prefix must be 16-30"),
         ] {
             let err = text.parse::<Subnet>().expect_err(text);
             assert!(err.contains(needle), "{text}: {err}");
