@@ -20,6 +20,10 @@ pub struct MountPlan {
     pub readonly_after_setup: bool,
     /// Propagation flags to apply after mounting (MS_PRIVATE, MS_SLAVE...).
     pub propagation: MsFlags,
+    /// The runtime's own file over the root's (/etc/hosts): skipped, not
+    /// refused, where the root has a symlink there (a host's resolv.conf
+    /// pointing into its /run).
+    pub optional: bool,
 }
 
 impl MountPlan {
@@ -103,6 +107,7 @@ pub fn plan_mount(mount: &oci_spec::runtime::Mount) -> MountPlan {
         data,
         readonly_after_setup,
         propagation,
+        optional: false,
     }
 }
 
@@ -117,6 +122,7 @@ pub fn bind_file(source: &std::path::Path, destination: &str) -> MountPlan {
         data: String::new(),
         readonly_after_setup: false,
         propagation: MsFlags::MS_PRIVATE,
+        optional: true,
     }
 }
 

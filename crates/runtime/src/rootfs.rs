@@ -30,6 +30,13 @@ pub fn assemble(plan: &ChildPlan, channel: &Channel) -> Result<(), StepError> {
     let mut done = Vec::new();
     let mut readonly_later = Vec::new();
     for m in &plan.mounts {
+        if m.optional && is_symlink_in_root(plan, &m.destination) {
+            done.push(format!(
+                "not {} (a symlink in the root)",
+                m.destination.display()
+            ));
+            continue;
+        }
         let target = mount_point(plan, m)?;
         mount_one(plan, m, &target)?;
         if m.destination == Path::new("/dev") {
@@ -88,6 +95,14 @@ fn make_mounts_slave() -> Result<(), StepError> {
         Step::Mounts,
         "making / a slave (MS_REC|MS_SLAVE)",
     ))
+}
+
+fn is_symlink_in_root(plan: &ChildPlan, destination: &Path) -> bool {
+    let inside = destination.strip_prefix("/").unwrap_or(destination);
+    plan.staging
+        .join(inside)
+        .symlink_metadata()
+        .is_ok_and(|meta| meta.file_type().is_symlink())
 }
 
 /// The mount's target in the staging root, created when missing (an empty

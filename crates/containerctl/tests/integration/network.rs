@@ -11,7 +11,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::ctl::Ctl;
-use crate::support::{args_yaml, sh, Gate};
+use crate::support::{args_yaml, sh, Busybox, Gate};
 
 const BUSYBOX: &str = "/bin/busybox";
 
@@ -332,5 +332,25 @@ fn host_shares_the_hosts_namespace_and_none_has_only_loopback() {
     let mut lines = out.lines();
     assert_ne!(lines.next(), Some(own.to_string_lossy().as_ref()), "{out}");
     assert_eq!(lines.collect::<Vec<_>>(), vec!["lo"], "{out}");
+    ctl.assert_clean();
+}
+
+#[test]
+fn a_root_without_etc_hosts_gets_one_and_a_symlinked_resolv_conf_is_left_alone() {
+    let ctl = Ctl::on_bridge("links", "10.201.5.0/24");
+    let rootfs = Busybox::new();
+    std::os::unix::fs::symlink("../run/resolv.conf", rootfs.path().join("etc/resolv.conf"))
+        .expect("symlink");
+    let file = ctl.workload(
+        "linked",
+        &format!(
+            "name: linked\nnetwork: bridge\nrootfs: {}\n{}",
+            rootfs.path().display(),
+            sh("readlink /etc/resolv.conf; cat /etc/hosts")
+        ),
+    );
+    let out = ctl.ok(&["-q", "run", "--no-record", file.to_str().expect("path")]);
+    assert!(out.starts_with("../run/resolv.conf\n"), "{out}");
+    assert!(out.contains("10.201.5.2\tlinked"), "{out}");
     ctl.assert_clean();
 }
