@@ -24,7 +24,7 @@ pub struct BridgeRequest {
     pub bridge: String,
     /// The subnet to create it with; `None`: the one it has, else the default.
     pub subnet: Option<Subnet>,
-    /// This address rather than the lowest free one.
+    /// This address rather than the next free one.
     pub address: Option<Ipv4Addr>,
     /// Host ports forwarded to the container.
     pub ports: Vec<Publish>,
@@ -32,7 +32,8 @@ pub struct BridgeRequest {
     pub hosts: Vec<(String, Ipv4Addr)>,
 }
 
-/// The container's name in `/etc/hosts`, and where it stands on the bridge.
+/// Where a container stands on a bridge network: its lease, its veth,
+/// its published ports and its name files.
 #[derive(Debug)]
 pub struct Attachment {
     id: String,
@@ -194,8 +195,8 @@ impl Attachment {
             forwarding.stop();
         }
         self.bound = None;
-        for address in self.leases.release_owned_by(&self.id) {
-            tracing::info!(step = "cleanup", "released {address}");
+        if self.leases.release(self.address, &self.id) {
+            tracing::info!(step = "cleanup", "released {}", self.address);
         }
     }
 }
@@ -206,30 +207,24 @@ impl Drop for Attachment {
     }
 }
 
-fn release(leases: &Leases, veth: &str, id: &str) {
-    match Rtnl::open().and_then(|mut rtnl| rtnl.delete_link(veth)) {
-        Ok(true) => tracing::info!(step = "cleanup", "deleted {veth}"),
-        Ok(false) => {}
-        Err(e) => tracing::warn!(step = "cleanup", "deleting {veth}: {e}"),
-    }
-    for address in leases.release_owned_by(id) {
-        tracing::info!(step = "cleanup", "released {address}");
-    }
-}
-
 /// What a container whose supervisor died may have left: its veth and its
 /// leases on any network of this state root.
 pub fn reclaim(state_root: &Path, id: &str) {
     if id.len() < 11 {
         return; // not a container id: no veth or lease of ours
     }
+    let veth = veth_name(id);
+    match Rtnl::open().and_then(|mut rtnl| rtnl.delete_link(&veth)) {
+        Ok(true) => tracing::info!(step = "cleanup", "deleted {veth}"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(step = "cleanup", "deleting {veth}: {e}"),
+    }
     let Ok(entries) = std::fs::read_dir(bridge::networks_dir(state_root)) else {
         return;
     };
-    let veth = veth_name(id);
-    for entry in entries.flatten() {
-        if entry.path().is_dir() {
-            release(&Leases::new(&entry.path()), &veth, id);
+    for entry in entries.flatten().filter(|entry| entry.path().is_dir()) {
+        for address in Leases::new(&entry.path()).release_owned_by(id) {
+            tracing::info!(step = "cleanup", "released {address}");
         }
     }
 }

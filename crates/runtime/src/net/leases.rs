@@ -116,6 +116,12 @@ impl Leases {
         leases
     }
 
+    /// Releases `address` if `owner` holds it; true when it did.
+    pub fn release(&self, address: Ipv4Addr, owner: &str) -> bool {
+        self.owner(address).as_deref() == Some(owner)
+            && std::fs::remove_file(self.path(address)).is_ok()
+    }
+
     /// Releases every lease `owner` holds; returns the addresses released.
     pub fn release_owned_by(&self, owner: &str) -> Vec<Ipv4Addr> {
         let mut released = Vec::new();
