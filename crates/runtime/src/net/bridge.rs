@@ -33,12 +33,14 @@ pub fn networks_dir(state_root: &Path) -> PathBuf {
 }
 
 /// Holds the networks lock of a state root while alive.
-pub struct NetworksLock(#[allow(dead_code)] Flock<File>);
+pub struct NetworksLock {
+    _held: Flock<File>,
+}
 
 pub fn lock(state_root: &Path) -> Result<NetworksLock, RuntimeError> {
     let dir = networks_dir(state_root);
     std::fs::create_dir_all(&dir).map_err(RuntimeError::io("creating", &dir))?;
-    crate::claim::lock_exclusive(&dir.join("lock")).map(NetworksLock)
+    crate::claim::lock_exclusive(&dir.join("lock")).map(|held| NetworksLock { _held: held })
 }
 
 /// The bridge `name`, created or adopted; the caller holds the lock.
