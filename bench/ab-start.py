@@ -11,11 +11,11 @@ Each binary runs a bundle and a YAML workload (`--no-record`) with its own
 state root on the file system of /tmp and on tmpfs (/dev/shm)."""
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from interleaved import print_ratios, time_interleaved
 
 
 def main():
@@ -38,20 +38,7 @@ def main():
             state = os.path.join(root, f"state-{label}")
             commands[f"{label}-bundle-{fs}"] = [binary, "-q", "--root", state, "run", "--bundle", bundle]
             commands[f"{label}-yaml-{fs}"] = [binary, "-q", "--root", state, "run", "--no-record", yaml]
-    times = {name: [] for name in commands}
-    order = list(commands)
-    for n in range(rounds):
-        sequence = order if n % 2 == 0 else [order[0]] + order[:0:-1]
-        for name in sequence:
-            start = time.perf_counter()
-            done = subprocess.run(commands[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if done.returncode == 0 and n >= 3:
-                times[name].append((time.perf_counter() - start) * 1000)
-    runc = statistics.median(times["runc"])
-    print("| command | runs | median (ms) | ratio to runc |\n|---|---|---|---|")
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(f"| {name} | {len(values)} | {median:.2f} | {median / runc:.2f} |")
+    print_ratios(time_interleaved(commands, rounds))
     subprocess.run(["rm", "-rf", work, shm])
 
 

@@ -25,10 +25,15 @@ import sys
 import tempfile
 import time
 
+from interleaved import print_ratios, time_interleaved
+
+
+def ctl_argv(binary, state, *args):
+    return [binary, "-q", "--root", state, "--bridge", "ctlbench", "--subnet", "10.203.0.0/24", *args]
+
 
 def ctl(binary, state, *args, **kw):
-    base = [binary, "-q", "--root", state, "--bridge", "ctlbench", "--subnet", "10.203.0.0/24"]
-    return subprocess.run(base + list(args), **kw)
+    return subprocess.run(ctl_argv(binary, state, *args), **kw)
 
 
 def starts(binary, state, work, rounds):
@@ -41,25 +46,9 @@ def starts(binary, state, work, rounds):
         path = os.path.join(work, f"{network}.yaml")
         with open(path, "w") as f:
             f.write(f"network: {network}\nargs: [/bin/true]\n")
-        commands[network] = None, path
-    times = {name: [] for name in commands}
-    order = list(commands)
-    for n in range(rounds):
-        sequence = order if n % 2 == 0 else [order[0]] + order[:0:-1]
-        for name in sequence:
-            start = time.perf_counter()
-            if name == "runc":
-                done = subprocess.run(commands[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            else:
-                done = ctl(binary, state, "run", "--no-record", commands[name][1],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            if done.returncode == 0 and n >= 3:
-                times[name].append((time.perf_counter() - start) * 1000)
-    runc = statistics.median(times["runc"])
-    print("| start-to-exit of /bin/true | runs | median (ms) | ratio to runc |\n|---|---|---|---|")
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(f"| {name} | {len(values)} | {median:.2f} | {median / runc:.2f} |")
+        commands[network] = ctl_argv(binary, state, "run", "--no-record", path)
+    times = time_interleaved(commands, rounds)
+    print_ratios(times, "start-to-exit of /bin/true")
     print(f"\nbridge - none: {statistics.median(times['bridge']) - statistics.median(times['none']):.2f} ms\n")
 
 

@@ -173,6 +173,19 @@ impl Ctl {
         let _ = cli.wait();
     }
 
+    /// `count` concurrent `run -d --no-record FILE`: their full ids.
+    pub fn detach_many(&self, file: &Path, count: usize) -> Vec<String> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..count)
+                .map(|_| scope.spawn(|| self.detach(file, &[])))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        })
+    }
+
     /// `ps -a --format json`.
     pub fn ps(&self) -> Vec<Value> {
         let out = self.ok(&["ps", "-a", "--format", "json"]);

@@ -20,15 +20,7 @@ fn fifty_concurrent_detached_containers() {
         "many",
         &format!("name: many\n{}", sh(&gate.wait_script_for(600))),
     );
-    let ids: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..50)
-            .map(|_| scope.spawn(|| ctl.detach(&file, &[])))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect()
-    });
+    let ids = ctl.detach_many(&file, 50);
     let mut unique = ids.clone();
     unique.sort();
     unique.dedup();

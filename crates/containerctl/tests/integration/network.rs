@@ -130,15 +130,7 @@ fn two_containers_from_one_file_talk_over_the_bridge() {
 fn thirty_containers_on_one_bridge_are_unique_reachable_and_leave_nothing() {
     let ctl = Ctl::on_bridge("thirty", "10.201.2.0/24");
     let file = ctl.workload("web", &httpd("web", ""));
-    let ids: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..30)
-            .map(|_| scope.spawn(|| ctl.detach(&file, &[])))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect()
-    });
+    let ids = ctl.detach_many(&file, 30);
     let mut addresses: Vec<Ipv4Addr> = ids.iter().map(|id| address_of(&ctl, id)).collect();
     let veths: Vec<String> = ids.iter().map(|id| format!("veth{}", &id[..11])).collect();
     let mut ports = ctl.bridge_ports();
